@@ -1,0 +1,112 @@
+//! Test support for zookit: real Apache ZooKeeper servers on loopback and a
+//! fault-injecting TCP proxy.
+//!
+//! Servers are started from Debian's `zookeeper` package
+//! (`apt-get install zookeeper`, which provides `/usr/share/java/zookeeper.jar`)
+//! with a Java runtime (`java` on `PATH`). Both can be overridden with
+//! [`ENV_JAVA`] and [`ENV_CLASSPATH`] or the [`EnsembleBuilder`].
+//!
+//! # A shared standalone server
+//!
+//! Most tests only need *a* server. [`shared()`] starts one per test binary
+//! on first use; tests run concurrently against it, so each one works below
+//! its own chroot:
+//!
+//! ```no_run
+//! let zk = zookit_testing::shared();
+//! let connect = zk.connect_string_with_chroot(&zookit_testing::unique_chroot("watches"));
+//! // connect a client to e.g. "127.0.0.1:40123/zookit-test-watches-4242-0"
+//! # let _ = connect;
+//! ```
+//!
+//! # An own server or ensemble
+//!
+//! Tests that stop, kill, restart or partition servers start their own:
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use zookit_testing::Ensemble;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let zk = Ensemble::start(3)?; // returns once all serve with one leader
+//! let leader = zk.leader().expect("a leader");
+//! zk.kill(leader)?;
+//! let new_leader = zk.wait_for_leader(Duration::from_secs(30))?;
+//! zk.restart(leader)?; // same ports and data; waits until it follows
+//! println!("{} led, then {new_leader}; mntr: {}", leader, zk.four_letter(0, "mntr")?);
+//!
+//! let ro = Ensemble::builder()
+//!     .members(3)
+//!     .read_only_mode(true)
+//!     .system_property("zookeeper.maxCnxns", "100")
+//!     .startup_timeout(Duration::from_secs(90))
+//!     .start()?;
+//! # let _ = ro;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Each member has a directory (`zoo.cfg`, `data/`, `zookeeper.log`) below
+//! one temporary root. Errors from starting and waiting include the tail of
+//! the logs of the members concerned; [`Ensemble::log_tail`] gives it on demand.
+//!
+//! # Cleanup, even when the test process dies
+//!
+//! Dropping an [`Ensemble`] kills its JVMs and removes its directory. In
+//! addition every ensemble has a *janitor*: a small `sh` process reading
+//! from a pipe whose write end only the test process holds. However the test
+//! process ends (panic, `std::process::exit`, SIGKILL), the pipe closes and
+//! the janitor kills the JVMs listed in `<root>/*/java.pid` and removes the
+//! root directory. This is also how the never-dropped [`shared()`] server
+//! is cleaned up.
+//!
+//! # Authentication
+//!
+//! Servers accept the digest super user [`SUPER_USER`] with password
+//! [`SUPER_PASSWORD`]; a client authenticates with scheme `"digest"` and
+//! credentials [`SUPER_AUTH`].
+//!
+//! # Fault injection
+//!
+//! [`Proxy`] sits between a client and one server:
+//!
+//! ```no_run
+//! use zookit_testing::{Proxy, shared};
+//!
+//! # fn main() -> std::io::Result<()> {
+//! let proxy = Proxy::start(shared().member_address(0))?;
+//! let connect = proxy.addr().to_string(); // give this to the client
+//! proxy.stall(); // black hole: nothing is forwarded, connections stay open
+//! proxy.pass(); // held data is forwarded, traffic flows again
+//! proxy.drop_connections(); // close every connection, both sides
+//! proxy.refuse(); // new connections are closed at once
+//! proxy.pass();
+//! # let _ = connect;
+//! # Ok(())
+//! # }
+//! ```
+
+mod config;
+mod ensemble;
+mod error;
+mod four_letter;
+mod janitor;
+mod member;
+mod ports;
+mod proxy;
+mod shared;
+
+pub use config::{DEFAULT_JVM_OPTIONS, ENV_CLASSPATH, ENV_JAVA, SUPER_DIGEST};
+pub use ensemble::{Ensemble, EnsembleBuilder};
+pub use error::{Error, Result};
+pub use four_letter::{four_letter_word, parse_mode};
+pub use proxy::Proxy;
+pub use shared::{shared, unique_chroot};
+
+/// User name of the digest super user every server accepts.
+pub const SUPER_USER: &str = "super";
+/// Password of [`SUPER_USER`].
+pub const SUPER_PASSWORD: &str = "zookit-test";
+/// Credentials a client passes to `add_auth("digest", ...)` to become the
+/// super user: `"super:zookit-test"`.
+pub const SUPER_AUTH: &str = "super:zookit-test";
