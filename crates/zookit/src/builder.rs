@@ -1,0 +1,230 @@
+//! Configuring a client before it connects.
+
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+use rand::seq::SliceRandom;
+use zookit_proto::{Acl, DEFAULT_MAX_FRAME_LEN, Id, Perms};
+
+use crate::chroot::Chroot;
+use crate::client::Client;
+use crate::hosts::ConnectString;
+use crate::retry::RetryPolicy;
+use crate::session::SessionConfig;
+use crate::{Error, Result};
+
+/// The largest request ZooKeeper accepts by default (`jute.maxbuffer`):
+/// a znode's data must fit in it along with the request's other fields.
+pub const DEFAULT_MAX_REQUEST_LEN: usize = 0xfffff;
+
+/// Configures a [`Client`]: servers, timeouts, credentials, ACLs and retry
+/// policies. Made by [`Client::builder`].
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use zookit::Client;
+///
+/// # async fn example() -> zookit::Result<()> {
+/// let client = Client::builder("zk1:2181,zk2:2181,zk3:2181/my-app")
+///     .session_timeout(Duration::from_secs(15))
+///     .auth("digest", "user:secret")
+///     .read_only(true)
+///     .connect()
+///     .await?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct ClientBuilder {
+    hosts: String,
+    session_timeout: Duration,
+    connection_timeout: Duration,
+    read_only: bool,
+    randomize_hosts: bool,
+    auth: Vec<(String, Bytes)>,
+    default_acl: Vec<Acl>,
+    resume: Option<(i64, Bytes)>,
+    connection_retry: RetryPolicy,
+    command_retry: RetryPolicy,
+    max_request_len: usize,
+    max_frame_len: usize,
+    span: tracing::Span,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("hosts", &self.hosts)
+            .field("session_timeout", &self.session_timeout)
+            .field("connection_timeout", &self.connection_timeout)
+            .field("read_only", &self.read_only)
+            .field("randomize_hosts", &self.randomize_hosts)
+            .field(
+                "auth",
+                &self
+                    .auth
+                    .iter()
+                    .map(|(scheme, _)| format!("{scheme}:<redacted>"))
+                    .collect::<Vec<_>>(),
+            )
+            .field("default_acl", &self.default_acl)
+            .field("resume", &self.resume.as_ref().map(|(id, _)| format!("{id:#x}")))
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// A builder for the servers in `hosts`, a kazoo-style connection
+    /// string: `"host1:2181,host2:2181,[::1]:2183/optional/chroot"`.
+    pub fn new(hosts: impl Into<String>) -> Self {
+        Self {
+            hosts: hosts.into(),
+            session_timeout: Duration::from_secs(10),
+            connection_timeout: Duration::from_secs(15),
+            read_only: false,
+            randomize_hosts: true,
+            auth: Vec::new(),
+            default_acl: vec![Acl::new(Perms::ALL, Id::anyone())],
+            resume: None,
+            connection_retry: RetryPolicy::new()
+                .max_tries(None)
+                .delay(Duration::from_millis(100))
+                .max_delay(Duration::from_secs(1)),
+            command_retry: RetryPolicy::new(),
+            max_request_len: DEFAULT_MAX_REQUEST_LEN,
+            max_frame_len: DEFAULT_MAX_FRAME_LEN,
+            span: tracing::info_span!("zookit"),
+        }
+    }
+
+    /// The session timeout to ask for (default 10 s); the server may grant
+    /// another within its bounds, and the granted one governs.
+    pub fn session_timeout(mut self, timeout: Duration) -> Self {
+        self.session_timeout = timeout;
+        self
+    }
+
+    /// How long [`connect`](Self::connect) waits for a session (default 15 s).
+    pub fn connection_timeout(mut self, timeout: Duration) -> Self {
+        self.connection_timeout = timeout;
+        self
+    }
+
+    /// Whether a read-only server (a member cut off from its quorum) is
+    /// acceptable (default no). Connected read-only, reads work, writes fail
+    /// with `NotReadOnly`, and the client moves to a read-write server as
+    /// soon as it finds one.
+    pub fn read_only(mut self, allowed: bool) -> Self {
+        self.read_only = allowed;
+        self
+    }
+
+    /// Whether to try the servers in random order (default yes), which
+    /// spreads clients over the ensemble.
+    pub fn randomize_hosts(mut self, randomize: bool) -> Self {
+        self.randomize_hosts = randomize;
+        self
+    }
+
+    /// Credentials sent on every connection, such as `("digest",
+    /// "user:password")`.
+    pub fn auth(mut self, scheme: impl Into<String>, credential: impl AsRef<[u8]>) -> Self {
+        self.auth.push((scheme.into(), Bytes::copy_from_slice(credential.as_ref())));
+        self
+    }
+
+    /// The ACL of every znode created without one (default: open to the
+    /// world).
+    pub fn default_acl(mut self, acl: Vec<Acl>) -> Self {
+        self.default_acl = acl;
+        self
+    }
+
+    /// Resumes an existing session, from [`Client::client_id`] of another
+    /// client.
+    pub fn session(mut self, session_id: i64, password: impl AsRef<[u8]>) -> Self {
+        self.resume = Some((session_id, Bytes::copy_from_slice(password.as_ref())));
+        self
+    }
+
+    /// The back-off between rounds of connection attempts over all servers
+    /// (default: forever, from 100 ms doubling to 1 s).
+    pub fn connection_retry(mut self, policy: RetryPolicy) -> Self {
+        self.connection_retry = policy;
+        self
+    }
+
+    /// The policy of [`Client::retry`] (default: kazoo's `KazooRetry()`).
+    pub fn command_retry(mut self, policy: RetryPolicy) -> Self {
+        self.command_retry = policy;
+        self
+    }
+
+    /// The largest request to send (default [`DEFAULT_MAX_REQUEST_LEN`],
+    /// the server's default `jute.maxbuffer`). Larger data is refused
+    /// before it is sent. Raise it only with the servers' `jute.maxbuffer`.
+    pub fn max_request_len(mut self, len: usize) -> Self {
+        self.max_request_len = len;
+        self
+    }
+
+    /// The largest reply frame to accept (default: 1 MiB plus headroom).
+    pub fn max_frame_len(mut self, len: usize) -> Self {
+        self.max_frame_len = len;
+        self
+    }
+
+    /// The `tracing` span the client's logs are recorded in (default
+    /// `zookit`), for telling clients apart.
+    pub fn span(mut self, span: tracing::Span) -> Self {
+        self.span = span;
+        self
+    }
+
+    /// Creates the client without connecting; [`Client::start`] connects.
+    ///
+    /// Must be called within a Tokio runtime: the client's driver is spawned
+    /// on it.
+    pub fn build(self) -> Result<Client> {
+        let connect = ConnectString::parse(&self.hosts)?;
+        let mut hosts = connect.hosts;
+        if self.randomize_hosts {
+            hosts.shuffle(&mut rand::rng());
+        }
+        if self.session_timeout.is_zero() {
+            return Err(Error::invalid_argument("the session timeout must be positive"));
+        }
+        let chroot = Chroot::new(connect.chroot);
+        let session = SessionConfig {
+            hosts,
+            chroot: chroot.clone(),
+            session_timeout: self.session_timeout,
+            read_only: self.read_only,
+            auth: self.auth,
+            resume: self.resume,
+            connection_retry: self.connection_retry,
+            max_frame_len: self.max_frame_len,
+        };
+        Client::spawn(
+            session,
+            crate::client::ClientOptions {
+                chroot,
+                default_acl: self.default_acl,
+                command_retry: self.command_retry,
+                max_request_len: self.max_request_len,
+                connection_timeout: self.connection_timeout,
+                span: self.span,
+            },
+        )
+    }
+
+    /// Creates the client and starts its session, waiting up to the
+    /// connection timeout.
+    pub async fn connect(self) -> Result<Client> {
+        let timeout = self.connection_timeout;
+        let client = self.build()?;
+        client.start(timeout).await?;
+        Ok(client)
+    }
+}

@@ -1,0 +1,141 @@
+//! Where state changes go: the current snapshot, listeners and subscribers.
+//!
+//! The driver publishes; listeners run on their own task, so a listener that
+//! blocks or calls back into the client never stalls the session.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use bytes::Bytes;
+use tokio::sync::{mpsc, watch};
+use tracing::error;
+
+use crate::state::{ClientState, State};
+
+/// A change of the session's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct StateChange {
+    /// The simple state.
+    pub state: State,
+    /// The raw client state.
+    pub client_state: ClientState,
+}
+
+/// What the client reads of the session at any time.
+#[derive(Clone, Debug)]
+pub(crate) struct Snapshot {
+    pub(crate) state: State,
+    pub(crate) client_state: ClientState,
+    pub(crate) client_id: Option<(i64, Bytes)>,
+    /// The session timeout the server granted.
+    pub(crate) session_timeout: Option<std::time::Duration>,
+    /// The server currently connected to, as "host:port".
+    pub(crate) server: Option<String>,
+}
+
+/// Identifies a listener for [`Client::remove_listener`](crate::Client::remove_listener).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ListenerId(u64);
+
+type Listener = Arc<dyn Fn(State) + Send + Sync>;
+
+#[derive(Default)]
+struct Registry {
+    next_id: u64,
+    listeners: Vec<(ListenerId, Listener)>,
+    subscribers: Vec<mpsc::UnboundedSender<StateChange>>,
+}
+
+/// Shared between the driver (which publishes) and the client.
+pub(crate) struct Hub {
+    snapshot: watch::Sender<Snapshot>,
+    changes: mpsc::UnboundedSender<StateChange>,
+    registry: Arc<Mutex<Registry>>,
+}
+
+impl Hub {
+    /// A hub, and the task body that delivers changes to listeners and
+    /// subscribers (spawn it on the runtime).
+    pub(crate) fn new() -> (Self, impl std::future::Future<Output = ()> + Send + 'static) {
+        let (snapshot, _) = watch::channel(Snapshot {
+            state: State::Lost,
+            client_state: ClientState::Closed,
+            client_id: None,
+            session_timeout: None,
+            server: None,
+        });
+        let (changes, receiver) = mpsc::unbounded_channel();
+        let registry = Arc::new(Mutex::new(Registry::default()));
+        let dispatcher = dispatch(receiver, Arc::clone(&registry));
+        (Self { snapshot, changes, registry }, dispatcher)
+    }
+
+    fn registry(&self) -> MutexGuard<'_, Registry> {
+        lock(&self.registry)
+    }
+
+    /// Publishes the session's state (and a change, if it is one).
+    pub(crate) fn publish(&self, snapshot: Snapshot, changed: Option<StateChange>) {
+        self.snapshot.send_replace(snapshot);
+        if let Some(change) = changed {
+            let _ = self.changes.send(change);
+        }
+    }
+
+    /// A receiver of the current snapshot.
+    pub(crate) fn snapshot(&self) -> watch::Receiver<Snapshot> {
+        self.snapshot.subscribe()
+    }
+
+    pub(crate) fn add_listener(&self, listener: Listener) -> ListenerId {
+        let mut registry = self.registry();
+        registry.next_id += 1;
+        let id = ListenerId(registry.next_id);
+        registry.listeners.push((id, listener));
+        id
+    }
+
+    pub(crate) fn remove_listener(&self, id: ListenerId) -> bool {
+        let mut registry = self.registry();
+        let before = registry.listeners.len();
+        registry.listeners.retain(|(other, _)| *other != id);
+        registry.listeners.len() != before
+    }
+
+    pub(crate) fn subscribe(&self) -> mpsc::UnboundedReceiver<StateChange> {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        self.registry().subscribers.push(sender);
+        receiver
+    }
+}
+
+fn lock(registry: &Mutex<Registry>) -> MutexGuard<'_, Registry> {
+    // A listener panicking is caught below, so the lock is never poisoned
+    // mid-update; recover the data if it ever is.
+    registry.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Delivers every change to subscribers, and changes of the simple state
+/// to listeners (as kazoo calls its listeners).
+async fn dispatch(
+    mut changes: mpsc::UnboundedReceiver<StateChange>,
+    registry: Arc<Mutex<Registry>>,
+) {
+    let mut last = State::Lost;
+    while let Some(change) = changes.recv().await {
+        let listeners: Vec<Listener> = {
+            let mut registry = lock(&registry);
+            registry.subscribers.retain(|s| s.send(change).is_ok());
+            if change.state == last {
+                continue;
+            }
+            last = change.state;
+            registry.listeners.iter().map(|(_, l)| Arc::clone(l)).collect()
+        };
+        for listener in listeners {
+            let call = std::panic::AssertUnwindSafe(|| listener(change.state));
+            if std::panic::catch_unwind(call).is_err() {
+                error!(state = %change.state, "a state listener panicked");
+            }
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! The operations of a [`Client`](crate::Client), grouped by kind.
+
+mod admin;
+mod multi;
+mod read;
+mod watches;
+mod write;
+
+pub use multi::{OpOutcome, ReadOp, ReadOutcome, Transaction};
+pub use write::{Create, CreateWithStat, Delete, SetAcl, SetData};

@@ -1,0 +1,224 @@
+//! Transactions (`multi`) and several reads in one request (`multiRead`).
+
+use bytes::Bytes;
+use zookit_proto::{
+    Acl, CheckVersionRequest, CreateMode, CreateRequest, DeleteRequest, ErrorCode,
+    GetChildrenRequest, GetDataRequest, MultiRequest, Op, OpResult, Request, Response,
+    SetDataRequest, Stat,
+};
+
+use super::read::unexpected;
+use crate::{Client, Error, ErrorKind, Result};
+
+/// A transaction: operations committed atomically, all or none
+/// ([`Client::transaction`], kazoo's `TransactionRequest`).
+///
+/// ```no_run
+/// # async fn example(client: zookit::Client) -> zookit::Result<()> {
+/// use zookit::CreateMode;
+///
+/// let results = client
+///     .transaction()
+///     .check("/app/config", 3)
+///     .set_data("/app/config", "v4", 3)
+///     .create("/app/history/v4", "", CreateMode::Persistent)
+///     .commit()
+///     .await?;
+/// for result in results {
+///     result?;
+/// }
+/// # Ok(())
+/// # }
+/// ```
+#[must_use = "a transaction does nothing unless committed"]
+pub struct Transaction<'a> {
+    client: &'a Client,
+    ops: Vec<Op>,
+    /// The client paths of the ops, for results and errors.
+    paths: Vec<String>,
+    /// The first invalid argument, reported by `commit`.
+    invalid: Option<Error>,
+}
+
+/// What one operation of a committed transaction did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OpOutcome {
+    /// A znode was created at this path.
+    Created(String),
+    /// The znode was deleted.
+    Deleted,
+    /// The znode's data was set; its new stat.
+    SetData(Stat),
+    /// The version check passed.
+    Checked,
+}
+
+impl<'a> Transaction<'a> {
+    pub(crate) fn new(client: &'a Client) -> Self {
+        Self { client, ops: Vec::new(), paths: Vec::new(), invalid: None }
+    }
+
+    fn push(mut self, path: &str, op: impl FnOnce(String) -> Op) -> Self {
+        match self.client.server_path(path) {
+            Ok(server_path) => self.ops.push(op(server_path)),
+            Err(e) => {
+                self.invalid.get_or_insert(e.with_op("multi"));
+            }
+        }
+        self.paths.push(path.to_owned());
+        self
+    }
+
+    /// Adds a create of `path` with `mode` and the default ACL.
+    pub fn create(self, path: &str, data: impl AsRef<[u8]>, mode: CreateMode) -> Self {
+        let acl = self.client.default_acl().to_vec();
+        self.create_with_acl(path, data, mode, acl)
+    }
+
+    /// Adds a create of `path` with `mode` and `acl`. TTL modes are not
+    /// available in transactions.
+    pub fn create_with_acl(
+        mut self,
+        path: &str,
+        data: impl AsRef<[u8]>,
+        mode: CreateMode,
+        acl: Vec<Acl>,
+    ) -> Self {
+        if mode.is_ttl() {
+            self.invalid.get_or_insert(
+                Error::invalid_argument("TTL nodes cannot be created in a transaction")
+                    .with_path(path),
+            );
+        }
+        let data = Bytes::copy_from_slice(data.as_ref());
+        self.push(path, |path| {
+            let request = CreateRequest { path, data, acl, mode };
+            if mode.is_container() { Op::CreateContainer(request) } else { Op::Create(request) }
+        })
+    }
+
+    /// Adds a delete of `path` at `version` (-1 for any).
+    pub fn delete(self, path: &str, version: i32) -> Self {
+        self.push(path, |path| Op::Delete(DeleteRequest { path, version }))
+    }
+
+    /// Adds a set of `path`'s data at `version` (-1 for any).
+    pub fn set_data(self, path: &str, data: impl AsRef<[u8]>, version: i32) -> Self {
+        let data = Bytes::copy_from_slice(data.as_ref());
+        self.push(path, |path| Op::SetData(SetDataRequest { path, data, version }))
+    }
+
+    /// Adds a check that `path` is at `version`.
+    pub fn check(self, path: &str, version: i32) -> Self {
+        self.push(path, |path| Op::Check(CheckVersionRequest { path, version }))
+    }
+
+    /// Commits the operations atomically. Each op's result is in order: all
+    /// `Ok` if the transaction committed; otherwise the failing op has its
+    /// error and every other op [`ErrorKind::RolledBack`].
+    pub async fn commit(self) -> Result<Vec<Result<OpOutcome>>> {
+        if let Some(invalid) = self.invalid {
+            return Err(invalid);
+        }
+        let first_path = self.paths.first().cloned().unwrap_or_default();
+        let request = Request::Multi(MultiRequest { ops: self.ops });
+        let Response::Multi(response) = self.client.call("multi", &first_path, request).await?
+        else {
+            return Err(unexpected("multi", &first_path, &Response::Empty));
+        };
+        let failed =
+            response.results.iter().any(|r| matches!(r, OpResult::Error(code) if !code.is_ok()));
+        Ok(response
+            .results
+            .into_iter()
+            .zip(&self.paths)
+            .map(|(result, path)| match result {
+                OpResult::Create(r) => Ok(OpOutcome::Created(self.client.client_path(r.path))),
+                OpResult::Create2(r) => Ok(OpOutcome::Created(self.client.client_path(r.path))),
+                OpResult::Delete => Ok(OpOutcome::Deleted),
+                OpResult::SetData(r) => Ok(OpOutcome::SetData(r.stat)),
+                OpResult::Check => Ok(OpOutcome::Checked),
+                OpResult::Error(code) => {
+                    Err(op_error(code, failed).with_op("multi").with_path(path.as_str()))
+                }
+                _ => Err(unexpected("multi", path, &Response::Empty)),
+            })
+            .collect())
+    }
+}
+
+/// The error of one op of a failed multi: its own code, or rolled back.
+fn op_error(code: ErrorCode, failed: bool) -> Error {
+    match code {
+        ErrorCode::Ok | ErrorCode::RuntimeInconsistency if failed => {
+            Error::new(ErrorKind::RolledBack)
+        }
+        code => Error::from_code(code),
+    }
+}
+
+/// One read of a [`Client::multi_read`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReadOp {
+    /// The znode's data and stat.
+    GetData(String),
+    /// The names of the znode's children.
+    GetChildren(String),
+}
+
+/// What one read of a [`Client::multi_read`] found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReadOutcome {
+    /// The znode's data and stat.
+    Data(Bytes, Stat),
+    /// The names of the znode's children.
+    Children(Vec<String>),
+}
+
+impl Client {
+    /// Starts a transaction (kazoo's `client.transaction()`).
+    pub fn transaction(&self) -> Transaction<'_> {
+        Transaction::new(self)
+    }
+
+    /// Runs several reads in one request (ZooKeeper 3.6+); each has its own
+    /// result, a missing znode failing only its read.
+    pub async fn multi_read(&self, reads: &[ReadOp]) -> Result<Vec<Result<ReadOutcome>>> {
+        let mut ops = Vec::with_capacity(reads.len());
+        for read in reads {
+            ops.push(match read {
+                ReadOp::GetData(path) => Op::GetData(GetDataRequest {
+                    path: self.server_path(path).map_err(|e| e.with_op("multiRead"))?,
+                    watch: false,
+                }),
+                ReadOp::GetChildren(path) => Op::GetChildren(GetChildrenRequest {
+                    path: self.server_path(path).map_err(|e| e.with_op("multiRead"))?,
+                    watch: false,
+                }),
+            });
+        }
+        let Response::Multi(response) =
+            self.call("multiRead", "", Request::MultiRead(MultiRequest { ops })).await?
+        else {
+            return Err(unexpected("multiRead", "", &Response::Empty));
+        };
+        Ok(response
+            .results
+            .into_iter()
+            .zip(reads)
+            .map(|(result, read)| {
+                let path = match read {
+                    ReadOp::GetData(p) | ReadOp::GetChildren(p) => p.as_str(),
+                };
+                match result {
+                    OpResult::GetData(r) => Ok(ReadOutcome::Data(r.data, r.stat)),
+                    OpResult::GetChildren(r) => Ok(ReadOutcome::Children(r.children)),
+                    OpResult::Error(code) => {
+                        Err(Error::from_code(code).with_op("multiRead").with_path(path))
+                    }
+                    _ => Err(unexpected("multiRead", path, &Response::Empty)),
+                }
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,36 @@
+//! Persistent watches (`addWatch`) and removing watches.
+
+use zookit_proto::{AddWatchMode, AddWatchRequest, RemoveWatchesRequest, Request, WatcherType};
+
+use crate::session::watches::WatchKind;
+use crate::watch::PersistentWatch;
+use crate::{Client, Result};
+
+impl Client {
+    /// Sets a persistent watch (ZooKeeper 3.6+): a stream of every change of
+    /// the znode, or with [`AddWatchMode::PersistentRecursive`] of the znode
+    /// and all its descendants. The znode need not exist. The watch is
+    /// re-armed after reconnects and removed from the server when dropped.
+    pub async fn add_watch(&self, path: &str, mode: AddWatchMode) -> Result<PersistentWatch> {
+        let kind = match mode {
+            AddWatchMode::Persistent => WatchKind::Persistent,
+            AddWatchMode::PersistentRecursive => WatchKind::PersistentRecursive,
+        };
+        let request = Request::AddWatch(AddWatchRequest { path: self.server_path(path)?, mode });
+        let (registration, watch) = self.persistent_watch(kind);
+        self.call_watching("addWatch", path, request, Some(registration)).await?;
+        Ok(watch)
+    }
+
+    /// Removes the session's watches of `watcher_type` on the znode from the
+    /// server (`NoWatcher` if there are none). Local watchers are not told;
+    /// prefer dropping their handles, which removes them from the server
+    /// when no other watcher needs them.
+    pub async fn remove_watches(&self, path: &str, watcher_type: WatcherType) -> Result<()> {
+        let request = Request::RemoveWatches(RemoveWatchesRequest {
+            path: self.server_path(path)?,
+            watcher_type,
+        });
+        self.call("removeWatches", path, request).await.map(drop)
+    }
+}

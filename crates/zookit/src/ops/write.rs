@@ -1,0 +1,454 @@
+//! Writes: create (with `makepath`, TTL, containers), ensure_path, set,
+//! delete (recursive), set_acls. Those with options are builders, awaited
+//! directly: `client.create("/a", "data").ephemeral().await`.
+
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::time::Duration;
+
+use bytes::Bytes;
+use zookit_proto::{
+    Acl, CreateMode, CreateRequest, CreateTtlRequest, DeleteRequest, ErrorCode, Request, Response,
+    SetAclRequest, SetDataRequest, Stat,
+};
+
+use super::read::unexpected;
+use crate::{Client, Error, Result};
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
+
+/// The longest TTL ZooKeeper accepts, in milliseconds (40 bits).
+const MAX_TTL_MS: u128 = (1 << 40) - 1;
+
+/// Creates a znode: [`Client::create`]. Await it for the created path (with
+/// the sequence number for sequential modes).
+#[must_use = "a create does nothing unless awaited"]
+pub struct Create<'a> {
+    client: &'a Client,
+    path: String,
+    data: Bytes,
+    acl: Option<Vec<Acl>>,
+    mode: CreateMode,
+    ttl: Option<Duration>,
+    makepath: bool,
+}
+
+impl<'a> Create<'a> {
+    /// The kind of znode (default persistent).
+    pub fn mode(mut self, mode: CreateMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// An ephemeral znode: deleted when the session ends. Keeps `sequential`.
+    pub fn ephemeral(self) -> Self {
+        let mode = if self.mode.is_sequential() {
+            CreateMode::EphemeralSequential
+        } else {
+            CreateMode::Ephemeral
+        };
+        self.mode(mode)
+    }
+
+    /// A sequential znode: the server appends a 10-digit counter to the
+    /// name. Keeps `ephemeral` and TTL.
+    pub fn sequential(self) -> Self {
+        let mode = match self.mode {
+            CreateMode::Ephemeral | CreateMode::EphemeralSequential => {
+                CreateMode::EphemeralSequential
+            }
+            CreateMode::PersistentWithTtl | CreateMode::PersistentSequentialWithTtl => {
+                CreateMode::PersistentSequentialWithTtl
+            }
+            _ => CreateMode::PersistentSequential,
+        };
+        self.mode(mode)
+    }
+
+    /// A container znode: deleted by the server once its last child is.
+    pub fn container(self) -> Self {
+        self.mode(CreateMode::Container)
+    }
+
+    /// A time to live: the server deletes the znode when it has not been
+    /// modified for `ttl` and has no children. Makes a persistent mode a TTL
+    /// mode; with an ephemeral or container mode the create fails. Needs
+    /// servers with `zookeeper.extendedTypesEnabled=true`.
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = Some(ttl);
+        self
+    }
+
+    /// The ACL (default: the client's default ACL).
+    pub fn acl(mut self, acl: Vec<Acl>) -> Self {
+        self.acl = Some(acl);
+        self
+    }
+
+    /// Creates missing parents too (with the same ACL), as kazoo's `makepath`.
+    pub fn makepath(mut self) -> Self {
+        self.makepath = true;
+        self
+    }
+
+    /// Asks for the new znode's stat too (ZooKeeper's `create2`).
+    pub fn with_stat(self) -> CreateWithStat<'a> {
+        CreateWithStat(self)
+    }
+
+    /// The mode to send, checked against the TTL.
+    fn checked_mode(&self) -> Result<(CreateMode, Option<i64>)> {
+        let mode = match (self.ttl, self.mode) {
+            (None, mode) if mode.is_ttl() => {
+                return Err(Error::invalid_argument(format!("{mode:?} needs a TTL (Create::ttl)")));
+            }
+            (None, mode) => return Ok((mode, None)),
+            (Some(_), CreateMode::Persistent) => CreateMode::PersistentWithTtl,
+            (Some(_), CreateMode::PersistentSequential) => CreateMode::PersistentSequentialWithTtl,
+            (Some(_), mode) if mode.is_ttl() => mode,
+            (Some(_), mode) => {
+                return Err(Error::invalid_argument(format!(
+                    "a TTL needs a persistent mode, not {mode:?}"
+                )));
+            }
+        };
+        let ttl = self.ttl.unwrap_or_default().as_millis();
+        if ttl == 0 || ttl > MAX_TTL_MS {
+            return Err(Error::invalid_argument(format!(
+                "a TTL must be from 1 ms to {MAX_TTL_MS} ms, not {ttl} ms"
+            )));
+        }
+        Ok((mode, i64::try_from(ttl).ok()))
+    }
+
+    /// Sends the create; returns the created path and, if it was asked
+    /// for (or came anyway), the stat.
+    async fn run(self, want_stat: bool) -> Result<(String, Option<Stat>)> {
+        let context = |e: Error| e.with_op("create").with_path(self.path.as_str());
+        let (mode, ttl) = self.checked_mode().map_err(context)?;
+        let server_path = if mode.is_sequential() {
+            self.client.server_sequential_path(&self.path)
+        } else {
+            self.client.server_path(&self.path)
+        }
+        .map_err(context)?;
+        let acl = self.acl.clone().unwrap_or_else(|| self.client.default_acl().to_vec());
+        let request =
+            CreateRequest { path: server_path, data: self.data.clone(), acl: acl.clone(), mode };
+        let request = match (ttl, mode) {
+            (Some(ttl), _) => Request::CreateTtl(CreateTtlRequest {
+                path: request.path,
+                data: request.data,
+                acl: request.acl,
+                mode,
+                ttl,
+            }),
+            (None, CreateMode::Container) => Request::CreateContainer(request),
+            (None, _) if want_stat => Request::Create2(request),
+            (None, _) => Request::Create(request),
+        };
+        let op = match request {
+            Request::Create(_) => "create",
+            _ => "create2",
+        };
+        let mut result = self.client.call(op, &self.path, request.clone()).await;
+        if self.makepath && result.as_ref().is_err_and(|e| e.code() == Some(ErrorCode::NoNode)) {
+            if let Some(parent) = parent(&self.path) {
+                self.client.ensure_path_with_acl(parent, &acl).await?;
+                result = self.client.call(op, &self.path, request).await;
+            }
+        }
+        match result? {
+            Response::Create(r) => Ok((self.client.client_path(r.path), None)),
+            Response::Create2(r) => Ok((self.client.client_path(r.path), Some(r.stat))),
+            other => Err(unexpected(op, &self.path, &other)),
+        }
+    }
+}
+
+impl<'a> IntoFuture for Create<'a> {
+    type Output = Result<String>;
+    type IntoFuture = BoxFuture<'a, String>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move { self.run(false).await.map(|(path, _)| path) })
+    }
+}
+
+/// A [`Create`] that also returns the new znode's stat.
+#[must_use = "a create does nothing unless awaited"]
+pub struct CreateWithStat<'a>(Create<'a>);
+
+impl<'a> IntoFuture for CreateWithStat<'a> {
+    type Output = Result<(String, Stat)>;
+    type IntoFuture = BoxFuture<'a, (String, Stat)>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move {
+            let path = self.0.path.clone();
+            match self.0.run(true).await? {
+                (created, Some(stat)) => Ok((created, stat)),
+                (_, None) => Err(unexpected("create2", &path, &Response::Empty)),
+            }
+        })
+    }
+}
+
+/// The parent of a path, `None` for the root.
+fn parent(path: &str) -> Option<&str> {
+    match path.rfind('/') {
+        Some(0) if path.len() > 1 => Some("/"),
+        Some(0) | None => None,
+        Some(i) => Some(&path[..i]),
+    }
+}
+
+/// Sets a znode's data: [`Client::set`]. Await it for the new stat.
+#[must_use = "a set does nothing unless awaited"]
+pub struct SetData<'a> {
+    client: &'a Client,
+    path: String,
+    data: Bytes,
+    version: i32,
+}
+
+impl SetData<'_> {
+    /// Only if the znode's data version is `version` (else `BadVersion`).
+    pub fn version(mut self, version: i32) -> Self {
+        self.version = version;
+        self
+    }
+}
+
+impl<'a> IntoFuture for SetData<'a> {
+    type Output = Result<Stat>;
+    type IntoFuture = BoxFuture<'a, Stat>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move {
+            let server_path =
+                self.client.server_path(&self.path).map_err(|e| e.with_op("setData"))?;
+            let request = Request::SetData(SetDataRequest {
+                path: server_path,
+                data: self.data,
+                version: self.version,
+            });
+            match self.client.call("setData", &self.path, request).await? {
+                Response::SetData(r) => Ok(r.stat),
+                other => Err(unexpected("setData", &self.path, &other)),
+            }
+        })
+    }
+}
+
+/// Deletes a znode: [`Client::delete`].
+#[must_use = "a delete does nothing unless awaited"]
+pub struct Delete<'a> {
+    client: &'a Client,
+    path: String,
+    version: i32,
+    recursive: bool,
+}
+
+impl Delete<'_> {
+    /// Only if the znode's data version is `version` (else `BadVersion`).
+    pub fn version(mut self, version: i32) -> Self {
+        self.version = version;
+        self
+    }
+
+    /// Deletes the znode's descendants first (kazoo's `recursive=True`);
+    /// descendants that vanish meanwhile are fine.
+    pub fn recursive(mut self) -> Self {
+        self.recursive = true;
+        self
+    }
+}
+
+impl<'a> IntoFuture for Delete<'a> {
+    type Output = Result<()>;
+    type IntoFuture = BoxFuture<'a, ()>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move {
+            if self.recursive {
+                self.client.delete_descendants(&self.path).await?;
+            }
+            self.client.delete_one(&self.path, self.version).await
+        })
+    }
+}
+
+/// Sets a znode's ACL: [`Client::set_acls`]. Await it for the new stat.
+#[must_use = "a set_acls does nothing unless awaited"]
+pub struct SetAcl<'a> {
+    client: &'a Client,
+    path: String,
+    acl: Vec<Acl>,
+    version: i32,
+}
+
+impl SetAcl<'_> {
+    /// Only if the znode's ACL version (`aversion`) is `version`.
+    pub fn version(mut self, version: i32) -> Self {
+        self.version = version;
+        self
+    }
+}
+
+impl<'a> IntoFuture for SetAcl<'a> {
+    type Output = Result<Stat>;
+    type IntoFuture = BoxFuture<'a, Stat>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move {
+            let server_path =
+                self.client.server_path(&self.path).map_err(|e| e.with_op("setACL"))?;
+            let request = Request::SetAcl(SetAclRequest {
+                path: server_path,
+                acl: self.acl,
+                version: self.version,
+            });
+            match self.client.call("setACL", &self.path, request).await? {
+                Response::SetAcl(r) => Ok(r.stat),
+                other => Err(unexpected("setACL", &self.path, &other)),
+            }
+        })
+    }
+}
+
+impl Client {
+    /// Creates a znode with `data`; options are set on the returned
+    /// builder, which is then awaited for the created path:
+    ///
+    /// ```no_run
+    /// # async fn example(client: zookit::Client) -> zookit::Result<()> {
+    /// client.create("/app/config", "v1").await?;
+    /// let member = client.create("/app/members/m-", "").ephemeral().sequential().makepath().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn create(&self, path: &str, data: impl AsRef<[u8]>) -> Create<'_> {
+        Create {
+            client: self,
+            path: path.to_owned(),
+            data: Bytes::copy_from_slice(data.as_ref()),
+            acl: None,
+            mode: CreateMode::Persistent,
+            ttl: None,
+            makepath: false,
+        }
+    }
+
+    /// Creates the znode and any missing parents, with the default ACL and
+    /// empty data; existing znodes are left as they are.
+    pub async fn ensure_path(&self, path: &str) -> Result<()> {
+        let acl = self.default_acl().to_vec();
+        self.ensure_path_with_acl(path, &acl).await
+    }
+
+    /// Like [`ensure_path`](Client::ensure_path), with `acl` for the znodes
+    /// it creates.
+    pub async fn ensure_path_with_acl(&self, path: &str, acl: &[Acl]) -> Result<()> {
+        // Try the deepest first: an existing path costs one request.
+        let mut missing = Vec::new();
+        let mut current = path;
+        while current != "/" || self.chroot().is_some() {
+            match self.create_empty(current, acl).await {
+                Err(e) if e.is_no_node() => match parent(current) {
+                    Some(p) => {
+                        missing.push(current);
+                        current = p;
+                    }
+                    None => return Err(e),
+                },
+                Err(e) if !e.is_node_exists() => return Err(e),
+                _ => break,
+            }
+        }
+        for child in missing.into_iter().rev() {
+            match self.create_empty(child, acl).await {
+                Err(e) if !e.is_node_exists() => return Err(e),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    async fn create_empty(&self, path: &str, acl: &[Acl]) -> Result<()> {
+        let server_path = self.server_path(path).map_err(|e| e.with_op("create"))?;
+        let request = Request::Create(CreateRequest {
+            path: server_path,
+            data: Bytes::new(),
+            acl: acl.to_vec(),
+            mode: CreateMode::Persistent,
+        });
+        self.call("create", path, request).await.map(drop)
+    }
+
+    /// Sets the znode's data; await the builder for the new stat.
+    /// `.version(v)` makes it conditional.
+    pub fn set(&self, path: &str, data: impl AsRef<[u8]>) -> SetData<'_> {
+        SetData {
+            client: self,
+            path: path.to_owned(),
+            data: Bytes::copy_from_slice(data.as_ref()),
+            version: -1,
+        }
+    }
+
+    /// Deletes the znode. `.version(v)` makes it conditional,
+    /// `.recursive()` deletes its descendants first.
+    pub fn delete(&self, path: &str) -> Delete<'_> {
+        Delete { client: self, path: path.to_owned(), version: -1, recursive: false }
+    }
+
+    /// Replaces the znode's ACL; await the builder for the new stat.
+    pub fn set_acls(&self, path: &str, acl: Vec<Acl>) -> SetAcl<'_> {
+        SetAcl { client: self, path: path.to_owned(), acl, version: -1 }
+    }
+
+    async fn delete_one(&self, path: &str, version: i32) -> Result<()> {
+        let server_path = self.server_path(path).map_err(|e| e.with_op("delete"))?;
+        self.call("delete", path, Request::Delete(DeleteRequest { path: server_path, version }))
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes every descendant of `path`, deepest first.
+    async fn delete_descendants(&self, path: &str) -> Result<()> {
+        let mut stack = vec![(path.to_owned(), false)];
+        while let Some((node, expanded)) = stack.pop() {
+            if expanded {
+                if node != path {
+                    match self.delete_one(&node, -1).await {
+                        Err(e) if e.is_no_node() => {}
+                        other => other?,
+                    }
+                }
+                continue;
+            }
+            let children = match self.get_children(&node).await {
+                Ok(children) => children,
+                Err(e) if e.is_no_node() => continue,
+                Err(e) => return Err(e),
+            };
+            stack.push((node.clone(), true));
+            let base = if node == "/" { String::new() } else { node };
+            stack.extend(children.into_iter().map(|c| (format!("{base}/{c}"), false)));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parent;
+
+    #[test]
+    fn parents() {
+        assert_eq!(parent("/a/b/c"), Some("/a/b"));
+        assert_eq!(parent("/a"), Some("/"));
+        assert_eq!(parent("/"), None);
+    }
+}

@@ -1,0 +1,484 @@
+//! The session machine on virtual time: no socket, no sleep. The "server"
+//! side of each exchange is a frame written by the test with zookit-proto.
+
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use tokio::sync::{mpsc, oneshot};
+use zookit_proto::*;
+
+use super::watches::{WatchKind, WatchRequest, WatchSender};
+use super::*;
+use crate::watch::WatchedEvent;
+
+const TIMEOUT: Duration = Duration::from_secs(9);
+
+fn host(port: u16) -> HostPort {
+    HostPort { host: "127.0.0.1".into(), port }
+}
+
+fn config(hosts: usize) -> SessionConfig {
+    SessionConfig {
+        hosts: (0..hosts).map(|i| host(2181 + i as u16)).collect(),
+        chroot: Chroot::new(Some("/app".into())),
+        session_timeout: TIMEOUT,
+        read_only: false,
+        auth: vec![("digest".into(), Bytes::from_static(b"user:secret"))],
+        resume: None,
+        connection_retry: RetryPolicy::new()
+            .max_tries(None)
+            .delay(Duration::from_millis(100))
+            .max_jitter(0.0),
+        max_frame_len: DEFAULT_MAX_FRAME_LEN,
+    }
+}
+
+/// The test's side of the connection.
+struct Wire {
+    session: Session,
+    now: Instant,
+}
+
+impl Wire {
+    fn new(config: SessionConfig) -> Self {
+        let now = Instant::now();
+        Self { session: Session::new(config, now), now }
+    }
+
+    fn advance(&mut self, by: Duration) {
+        self.now += by;
+        self.session.timeout(self.now);
+    }
+
+    fn actions(&mut self) -> Vec<Action> {
+        std::iter::from_fn(|| self.session.poll_action()).collect()
+    }
+
+    fn states(&mut self) -> Vec<(State, ClientState)> {
+        std::iter::from_fn(|| self.session.poll_state_change()).collect()
+    }
+
+    /// Every frame the client wrote since the last call.
+    fn sent(&mut self) -> Vec<Bytes> {
+        let mut buf = self.session.write_buf().split();
+        let decoder = FrameDecoder::default();
+        std::iter::from_fn(|| decoder.decode(&mut buf).expect("valid frames")).collect()
+    }
+
+    /// Every request the client wrote since the last call, with its header.
+    fn requests(&mut self) -> Vec<(RequestHeader, Request)> {
+        self.sent()
+            .into_iter()
+            .map(|mut frame| {
+                let header = RequestHeader::decode(&mut frame).expect("header");
+                let request = Request::decode(header.op_code, &mut frame).expect("body");
+                (header, request)
+            })
+            .collect()
+    }
+
+    fn deliver(&mut self, record: &impl Encode) {
+        let mut buf = BytesMut::new();
+        encode_frame(&mut buf, record);
+        self.session.read_buf().extend_from_slice(&buf);
+        self.session.received(self.now);
+    }
+
+    fn reply(&mut self, xid: i32, zxid: i64, err: ErrorCode, body: &impl Encode) {
+        self.deliver(&(ReplyHeader { xid, zxid, err }, body));
+    }
+
+    /// Connects to the host asked for and answers the handshake.
+    fn establish(&mut self, session_id: i64) -> ConnectRequest {
+        assert!(
+            matches!(self.actions().last(), Some(Action::Connect(_))),
+            "the machine asks to connect"
+        );
+        self.session.connected(self.now);
+        let mut frames = self.sent();
+        assert_eq!(frames.len(), 1, "only the connect request before the answer");
+        let request = ConnectRequest::decode(&mut frames[0]).expect("connect request");
+        self.deliver(&ConnectResponse {
+            protocol_version: 0,
+            timeout: i32::try_from(TIMEOUT.as_millis()).unwrap(),
+            session_id,
+            passwd: Bytes::from_static(&[7; 16]),
+            read_only: Some(false),
+        });
+        request
+    }
+
+    fn submit(
+        &mut self,
+        request: Request,
+        watch: Option<WatchRequest>,
+    ) -> oneshot::Receiver<Result<Response>> {
+        let (tx, rx) = oneshot::channel();
+        self.session.submit(self.now, request, tx, watch);
+        rx
+    }
+}
+
+fn get_data(path: &str) -> Request {
+    Request::GetData(GetDataRequest { path: path.into(), watch: true })
+}
+
+fn data_watch(id: u64) -> (WatchRequest, oneshot::Receiver<WatchedEvent>) {
+    let (tx, rx) = oneshot::channel();
+    (WatchRequest { id, kind: WatchKind::Data, sender: WatchSender::Once(tx) }, rx)
+}
+
+fn started() -> Wire {
+    let mut wire = Wire::new(config(2));
+    wire.session.start(wire.now);
+    let request = wire.establish(0x42);
+    assert_eq!(request.session_id, 0);
+    assert_eq!(request.timeout, 9000);
+    assert_eq!(request.read_only, Some(false));
+    let requests = wire.requests();
+    assert!(
+        matches!(&requests[..], [(RequestHeader { xid: AUTH_XID, .. }, Request::Auth(_))]),
+        "credentials first"
+    );
+    wire.reply(AUTH_XID, 0, ErrorCode::Ok, &NoBody);
+    wire
+}
+
+/// A reply without a body.
+struct NoBody;
+
+impl Encode for NoBody {
+    fn encode<B: bytes::BufMut + ?Sized>(&self, _: &mut B) {}
+    fn encoded_len(&self) -> usize {
+        0
+    }
+}
+
+#[test]
+fn the_handshake_establishes_the_session() {
+    let mut wire = started();
+    assert_eq!(
+        wire.states(),
+        [(State::Suspended, ClientState::Connecting), (State::Connected, ClientState::Connected)]
+    );
+    assert_eq!(wire.session.client_id(), Some((0x42, Bytes::from_static(&[7; 16]))));
+    assert_eq!(wire.session.negotiated_timeout(), Some(TIMEOUT));
+    assert_eq!(
+        wire.session.connect_timeout(),
+        TIMEOUT / 2,
+        "the timeout is shared among the hosts"
+    );
+}
+
+#[test]
+fn an_idle_session_pings_at_a_third_of_the_timeout() {
+    let mut wire = started();
+    let ping_due = wire.now + TIMEOUT / 3;
+    assert_eq!(wire.session.next_deadline(), Some(ping_due));
+    wire.advance(TIMEOUT / 3 - Duration::from_millis(1));
+    assert!(wire.requests().is_empty());
+    wire.advance(Duration::from_millis(1));
+    assert!(matches!(
+        &wire.requests()[..],
+        [(RequestHeader { xid: PING_XID, op_code: OpCode::Ping }, Request::Ping)]
+    ));
+    wire.reply(PING_XID, 5, ErrorCode::Ok, &NoBody);
+    assert_eq!(wire.session.next_deadline(), Some(wire.now + TIMEOUT / 3));
+}
+
+#[test]
+fn a_silent_server_is_dropped_after_the_read_timeout_and_pending_requests_fail() {
+    let mut wire = started();
+    let reply = wire.submit(get_data("/app/x"), None);
+    wire.requests();
+    wire.advance(TIMEOUT * 2 / 3);
+    assert_eq!(wire.actions(), [Action::CloseTransport, Action::Connect(host(2182))]);
+    let err = tokio_test_block(reply).expect_err("the pending request fails");
+    assert!(err.is_connection_loss());
+    assert_eq!(wire.states().last(), Some(&(State::Suspended, ClientState::Connecting)));
+}
+
+/// Takes a completed oneshot's value.
+fn tokio_test_block<T>(mut rx: oneshot::Receiver<T>) -> T {
+    rx.try_recv().expect("completed")
+}
+
+#[test]
+fn replies_complete_requests_in_order_and_watches_register_on_success() {
+    let mut wire = started();
+    let (watch, mut event) = data_watch(1);
+    let first = wire.submit(get_data("/app/x"), Some(watch));
+    let second =
+        wire.submit(Request::Exists(ExistsRequest { path: "/app/y".into(), watch: false }), None);
+    let sent = wire.requests();
+    assert_eq!(sent.len(), 2, "both are pipelined at once");
+    let (h1, h2) = (sent[0].0, sent[1].0);
+    assert!(h2.xid > h1.xid);
+
+    wire.reply(
+        h1.xid,
+        10,
+        ErrorCode::Ok,
+        &GetDataResponse { data: "v".into(), stat: Stat::default() },
+    );
+    wire.reply(h2.xid, 11, ErrorCode::NoNode, &NoBody);
+    let Ok(Response::GetData(got)) = tokio_test_block(first) else { panic!("getData answered") };
+    assert_eq!(&got.data[..], b"v");
+    assert!(tokio_test_block(second).expect_err("NoNode").is_no_node());
+
+    wire.deliver(&(
+        ReplyHeader { xid: WATCH_XID, zxid: -1, err: ErrorCode::Ok },
+        WatcherEvent {
+            event_type: EventType::NodeDataChanged,
+            state: KeeperState::SyncConnected,
+            path: "/app/x".into(),
+        },
+    ));
+    let fired = event.try_recv().expect("the watch fired");
+    assert_eq!(fired.path.as_deref(), Some("/x"), "the chroot is stripped");
+}
+
+#[test]
+fn an_out_of_order_reply_is_a_protocol_error_that_reconnects() {
+    let mut wire = started();
+    let reply = wire.submit(get_data("/app/x"), None);
+    let xid = wire.requests()[0].0.xid;
+    wire.actions();
+    wire.reply(xid + 5, 1, ErrorCode::Ok, &GetDataResponse::default());
+    assert!(tokio_test_block(reply).expect_err("lost").is_connection_loss());
+    assert_eq!(wire.actions(), [Action::CloseTransport, Action::Connect(host(2182))]);
+}
+
+#[test]
+fn after_a_reconnect_credentials_watches_and_queued_requests_follow_the_handshake() {
+    let mut wire = started();
+    let (watch, mut event) = data_watch(1);
+    drop(wire.submit(get_data("/app/watched"), Some(watch)));
+    let xid = wire.requests()[0].0.xid;
+    wire.reply(xid, 100, ErrorCode::Ok, &GetDataResponse::default());
+
+    wire.session.transport_closed(wire.now);
+    assert_eq!(wire.states().last(), Some(&(State::Suspended, ClientState::Connecting)));
+    let queued = wire.submit(Request::Sync(SyncRequest { path: "/app".into() }), None);
+
+    let request = wire.establish(0x42);
+    assert_eq!(request.session_id, 0x42, "the session is resumed");
+    assert_eq!(request.passwd, Bytes::from_static(&[7; 16]));
+    assert_eq!(request.last_zxid_seen, 100);
+    let sent = wire.requests();
+    let kinds: Vec<OpCode> = sent.iter().map(|(h, _)| h.op_code).collect();
+    assert_eq!(kinds, [OpCode::Auth, OpCode::SetWatches, OpCode::Sync]);
+    let Request::SetWatches(set) = &sent[1].1 else { unreachable!() };
+    assert_eq!(set.relative_zxid, 100);
+    assert_eq!(set.data_watches, ["/app/watched"]);
+    assert_eq!(sent[1].0.xid, SET_WATCHES_XID);
+
+    // A change made while disconnected fires at once.
+    wire.deliver(&(
+        ReplyHeader { xid: WATCH_XID, zxid: -1, err: ErrorCode::Ok },
+        WatcherEvent {
+            event_type: EventType::NodeDataChanged,
+            state: KeeperState::SyncConnected,
+            path: "/app/watched".into(),
+        },
+    ));
+    assert!(event.try_recv().is_ok());
+    wire.reply(sent[2].0.xid, 101, ErrorCode::Ok, &SyncResponse { path: "/app".into() });
+    assert!(tokio_test_block(queued).is_ok(), "the queued request succeeds after the reconnect");
+}
+
+#[test]
+fn an_expired_session_ends_watches_and_refuses_requests() {
+    let mut wire = started();
+    let (watch, mut event) = data_watch(1);
+    drop(wire.submit(get_data("/app/w"), Some(watch)));
+    let xid = wire.requests()[0].0.xid;
+    wire.reply(xid, 1, ErrorCode::Ok, &GetDataResponse::default());
+    wire.session.transport_closed(wire.now);
+    let queued = wire.submit(get_data("/app/q"), None);
+
+    wire.actions();
+    wire.session.connected(wire.now);
+    wire.sent();
+    wire.deliver(&ConnectResponse { timeout: 0, ..ConnectResponse::default() });
+
+    assert_eq!(wire.session.client_state(), ClientState::Expired);
+    assert_eq!(wire.session.state(), State::Lost);
+    assert!(tokio_test_block(queued).expect_err("expired").is_session_expired());
+    assert_eq!(event.try_recv().unwrap(), WatchedEvent::terminal(KeeperState::Expired));
+    assert_eq!(wire.actions(), [Action::CloseTransport]);
+    assert!(
+        tokio_test_block(wire.submit(get_data("/app/z"), None))
+            .expect_err("refused")
+            .is_session_expired()
+    );
+
+    // A restart begins a new session.
+    wire.session.start(wire.now);
+    assert_eq!(wire.establish(0x43).session_id, 0);
+}
+
+#[test]
+fn disconnected_for_the_session_timeout_is_lost_until_the_session_answers_again() {
+    let mut wire = started();
+    wire.session.transport_closed(wire.now);
+    let queued = wire.submit(get_data("/app/q"), None);
+    // Every host refuses, round after round.
+    for _ in 0..200 {
+        if let Some(Action::Connect(_)) = wire.actions().last() {
+            wire.session.connect_failed(wire.now);
+        }
+        wire.advance(Duration::from_millis(100));
+        if wire.session.state() == State::Lost {
+            break;
+        }
+    }
+    assert_eq!(wire.session.state(), State::Lost);
+    assert!(tokio_test_block(queued).expect_err("lost").is_connection_loss());
+    assert!(
+        tokio_test_block(wire.submit(get_data("/app/r"), None))
+            .expect_err("fails fast")
+            .is_connection_loss(),
+        "a lost session refuses new requests instead of queueing them"
+    );
+
+    // The server comes back and the session is still valid.
+    while !matches!(wire.actions().last(), Some(Action::Connect(_))) {
+        wire.advance(Duration::from_millis(100));
+    }
+    wire.session.connected(wire.now);
+    wire.sent();
+    wire.deliver(&ConnectResponse {
+        timeout: 9000,
+        session_id: 0x42,
+        passwd: Bytes::from_static(&[7; 16]),
+        read_only: Some(false),
+        ..ConnectResponse::default()
+    });
+    assert_eq!(wire.session.state(), State::Connected);
+}
+
+#[test]
+fn a_failed_round_of_hosts_backs_off() {
+    let mut wire = Wire::new(config(2));
+    wire.session.start(wire.now);
+    assert_eq!(wire.actions(), [Action::Connect(host(2181))]);
+    wire.session.connect_failed(wire.now);
+    assert_eq!(wire.actions(), [Action::Connect(host(2182))], "the next host at once");
+    wire.session.connect_failed(wire.now);
+    assert!(wire.actions().is_empty(), "a whole round failed: back off");
+    assert_eq!(wire.session.next_deadline(), Some(wire.now + Duration::from_millis(100)));
+    wire.advance(Duration::from_millis(100));
+    assert_eq!(wire.actions(), [Action::Connect(host(2181))]);
+}
+
+#[test]
+fn a_handshake_without_answer_moves_on() {
+    let mut wire = Wire::new(config(2));
+    wire.session.start(wire.now);
+    wire.actions();
+    wire.session.connected(wire.now);
+    wire.advance(TIMEOUT / 2);
+    assert_eq!(wire.actions(), [Action::CloseTransport, Action::Connect(host(2182))]);
+}
+
+#[test]
+fn stop_closes_the_session_and_fails_what_waits() {
+    let mut wire = started();
+    let (done_tx, mut done) = oneshot::channel();
+    wire.session.stop(wire.now, Some(done_tx));
+    let sent = wire.requests();
+    assert_eq!(sent[0].0.op_code, OpCode::CloseSession);
+    assert!(
+        tokio_test_block(wire.submit(get_data("/app/a"), None)).expect_err("closing").is_closed()
+    );
+    wire.reply(sent[0].0.xid, 3, ErrorCode::Ok, &NoBody);
+    assert!(done.try_recv().is_ok());
+    assert_eq!(wire.session.client_state(), ClientState::Closed);
+    assert_eq!(wire.actions(), [Action::CloseTransport]);
+}
+
+#[test]
+fn stop_while_reconnecting_returns_at_once() {
+    let mut wire = started();
+    wire.session.transport_closed(wire.now);
+    let queued = wire.submit(get_data("/app/q"), None);
+    let (done_tx, mut done) = oneshot::channel();
+    wire.session.stop(wire.now, Some(done_tx));
+    assert!(done.try_recv().is_ok());
+    assert!(tokio_test_block(queued).expect_err("closed").is_closed());
+    assert_eq!(wire.session.state(), State::Lost);
+}
+
+#[test]
+fn an_auth_failure_is_terminal() {
+    let mut wire = started();
+    let (tx, mut rx) = oneshot::channel();
+    wire.session.add_auth(wire.now, "digest".into(), Bytes::from_static(b"x:y"), tx);
+    assert_eq!(wire.requests()[0].0.xid, AUTH_XID);
+    wire.reply(AUTH_XID, 0, ErrorCode::AuthFailed, &NoBody);
+    assert!(rx.try_recv().unwrap().expect_err("failed").is_auth_failed());
+    assert_eq!(wire.session.client_state(), ClientState::AuthFailed);
+}
+
+#[test]
+fn an_oversized_reply_fails_its_request_with_the_cause() {
+    let mut config = config(1);
+    config.max_frame_len = 1024;
+    let mut wire = Wire::new(config);
+    wire.session.start(wire.now);
+    wire.establish(1);
+    wire.requests();
+    wire.reply(AUTH_XID, 0, ErrorCode::Ok, &NoBody);
+    let reply = wire.submit(get_data("/app/big"), None);
+    let xid = wire.requests()[0].0.xid;
+    wire.reply(
+        xid,
+        1,
+        ErrorCode::Ok,
+        &GetDataResponse { data: Bytes::from(vec![0; 2000]), stat: Stat::default() },
+    );
+    let err = tokio_test_block(reply).expect_err("too large");
+    assert!(matches!(err.kind(), ErrorKind::Protocol(DecodeError::FrameTooLarge { .. })), "{err}");
+}
+
+#[test]
+fn persistent_watches_are_rearmed_with_set_watches2() {
+    let mut wire = started();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let add = Request::AddWatch(AddWatchRequest {
+        path: "/app/p".into(),
+        mode: AddWatchMode::PersistentRecursive,
+    });
+    let watch = WatchRequest {
+        id: 9,
+        kind: WatchKind::PersistentRecursive,
+        sender: WatchSender::Stream(tx),
+    };
+    drop(wire.submit(add, Some(watch)));
+    let xid = wire.requests()[0].0.xid;
+    wire.reply(xid, 4, ErrorCode::Ok, &ErrorResponse { err: ErrorCode::Ok });
+    wire.session.transport_closed(wire.now);
+    wire.establish(0x42);
+    let sent = wire.requests();
+    let Request::SetWatches2(set) = &sent[1].1 else {
+        panic!("setWatches2 expected, got {:?}", sent[1])
+    };
+    assert_eq!(set.persistent_recursive_watches, ["/app/p"]);
+    wire.deliver(&(
+        ReplyHeader { xid: WATCH_XID, zxid: -1, err: ErrorCode::Ok },
+        WatcherEvent {
+            event_type: EventType::NodeCreated,
+            state: KeeperState::SyncConnected,
+            path: "/app/p/q".into(),
+        },
+    ));
+    assert_eq!(rx.try_recv().unwrap().path.as_deref(), Some("/p/q"));
+
+    // Dropping the last watcher removes the watch from the server.
+    wire.session.remove_watch(wire.now, 9);
+    let sent = wire.requests();
+    assert!(
+        matches!(&sent[..], [(_, Request::RemoveWatches(RemoveWatchesRequest { path, watcher_type: WatcherType::Any }))] if path == "/app/p")
+    );
+}

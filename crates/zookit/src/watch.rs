@@ -1,0 +1,120 @@
+//! What watchers receive: [`WatchedEvent`], the one-shot [`Watch`] future and
+//! the [`PersistentWatch`] stream.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+use tokio::sync::{mpsc, oneshot};
+use zookit_proto::{EventType, KeeperState};
+
+/// A change a watch reports: what happened, to which znode, and the state of
+/// the session when it happened.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct WatchedEvent {
+    /// What happened. [`EventType::None`] for the terminal event a watch gets
+    /// when its session ends.
+    pub event_type: EventType,
+    /// The session state: `SyncConnected` for znode events; `Expired`,
+    /// `Closed` or `AuthFailed` for the terminal event.
+    pub state: KeeperState,
+    /// The znode, as the client sees it (without the chroot); `None` for
+    /// the terminal event.
+    pub path: Option<String>,
+}
+
+impl WatchedEvent {
+    /// The event a watch gets when its session ends for good.
+    pub(crate) fn terminal(state: KeeperState) -> Self {
+        Self { event_type: EventType::None, state, path: None }
+    }
+
+    /// Whether this is the terminal event of an ended session rather than a
+    /// change of a znode.
+    pub fn is_terminal(&self) -> bool {
+        self.event_type == EventType::None
+    }
+}
+
+/// A one-shot watch: resolves once, with the first change of the watched
+/// znode (or its children), or with a terminal event if the session ends
+/// first.
+///
+/// The watch survives reconnects: the client re-arms it on the new
+/// connection, and a change made while disconnected still fires it.
+/// Dropping it tells the server to forget the watch when no other watcher
+/// of the same kind remains on the znode.
+#[must_use = "a watch does nothing unless awaited"]
+#[derive(Debug)]
+pub struct Watch {
+    receiver: oneshot::Receiver<WatchedEvent>,
+    _guard: WatchGuard,
+}
+
+impl Watch {
+    pub(crate) fn new(receiver: oneshot::Receiver<WatchedEvent>, guard: WatchGuard) -> Self {
+        Self { receiver, _guard: guard }
+    }
+}
+
+impl Future for Watch {
+    type Output = WatchedEvent;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<WatchedEvent> {
+        Pin::new(&mut self.receiver)
+            .poll(cx)
+            .map(|event| event.unwrap_or_else(|_| WatchedEvent::terminal(KeeperState::Closed)))
+    }
+}
+
+/// A persistent watch (ZooKeeper 3.6+): a stream of every change of a znode
+/// (or, recursive, of a znode and all its descendants). It survives
+/// reconnects, ends after a terminal event when the session ends, and is
+/// removed from the server when dropped.
+#[must_use = "a persistent watch does nothing unless polled"]
+#[derive(Debug)]
+pub struct PersistentWatch {
+    receiver: mpsc::UnboundedReceiver<WatchedEvent>,
+    _guard: WatchGuard,
+}
+
+impl PersistentWatch {
+    pub(crate) fn new(receiver: mpsc::UnboundedReceiver<WatchedEvent>, guard: WatchGuard) -> Self {
+        Self { receiver, _guard: guard }
+    }
+
+    /// The next event; `None` once the watch has ended (after its terminal
+    /// event).
+    pub async fn next(&mut self) -> Option<WatchedEvent> {
+        self.receiver.recv().await
+    }
+}
+
+impl Stream for PersistentWatch {
+    type Item = WatchedEvent;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<WatchedEvent>> {
+        self.receiver.poll_recv(cx)
+    }
+}
+
+/// Tells the session a watcher is gone when dropped.
+#[derive(Debug)]
+pub(crate) struct WatchGuard {
+    id: u64,
+    dropped: mpsc::UnboundedSender<u64>,
+}
+
+impl WatchGuard {
+    pub(crate) fn new(id: u64, dropped: mpsc::UnboundedSender<u64>) -> Self {
+        Self { id, dropped }
+    }
+}
+
+impl Drop for WatchGuard {
+    fn drop(&mut self) {
+        // The session may already be gone; then there is nothing to remove.
+        let _ = self.dropped.send(self.id);
+    }
+}
