@@ -81,8 +81,15 @@ impl EnsembleBuilder {
 
     /// Enables read-only mode (`-Dreadonlymode.enabled=true`): a member that
     /// loses its quorum keeps serving reads (`Mode: read-only`).
+    ///
+    /// Also enables local sessions (`localSessionsEnabled`, with upgrading):
+    /// a read-only member cannot commit a new global session, so without
+    /// them it refuses every new session with `NotReadOnly`.
     pub fn read_only_mode(self, enabled: bool) -> Self {
-        self.system_property("readonlymode.enabled", if enabled { "true" } else { "false" })
+        let flag = if enabled { "true" } else { "false" };
+        self.system_property("readonlymode.enabled", flag)
+            .config_entry("localSessionsEnabled", flag)
+            .config_entry("localSessionsUpgradingEnabled", flag)
     }
 
     /// Sets a `zoo.cfg` entry, replacing the default of the same key (do not

@@ -3,13 +3,11 @@
 /// The chroot of a client: prefixed to every path sent, stripped from every
 /// path received.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[allow(dead_code, reason = "used by the client, written alongside")]
 pub(crate) struct Chroot {
     /// E.g. `Some("/app")`; never `/`, never with a trailing `/`.
     prefix: Option<String>,
 }
 
-#[allow(dead_code, reason = "used by the client, written alongside")]
 impl Chroot {
     /// A chroot of `prefix`, a validated path (`/` and `""` mean none;
     /// trailing slashes are dropped).

@@ -153,7 +153,6 @@ impl RetryPolicy {
     /// times the jitter. Unlike [`run`](Self::run), which follows kazoo in
     /// growing each sleep from the previous jittered one, earlier jitter
     /// does not carry over.
-    #[allow(dead_code, reason = "used by the connection loop, written alongside")]
     pub(crate) fn delay_for(&self, attempt: u32, rng: &mut impl rand::Rng) -> Duration {
         let base = match attempt {
             0 | 1 => self.delay,

@@ -344,7 +344,8 @@ impl Session {
         self.failing_since = Some(now);
         self.disconnected_since = Some(now);
         self.lost = false;
-        self.set_state(State::Suspended, ClientState::Connecting);
+        // As kazoo: Lost until the first connection, Suspended only after one.
+        self.set_state(State::Lost, ClientState::Connecting);
         self.connect_to(self.host);
     }
 
@@ -449,6 +450,12 @@ impl Session {
         }
         self.read_buf.clear();
         self.write_buf.clear();
+        if self.lost && self.config.read_only && self.seen_read_write {
+            // Read-only servers refuse sessions made by the quorum. Once the
+            // session is lost, take a new one a read-only server accepts.
+            info!("session lost; asking for a new session, which a read-only server may grant");
+            self.seen_read_write = false;
+        }
         let request = ConnectRequest {
             protocol_version: 0,
             last_zxid_seen: self.last_zxid,
@@ -487,13 +494,14 @@ impl Session {
                     return;
                 }
             };
+            let len = frame.len();
             let handled = match self.phase {
                 Phase::Handshaking { .. } => self.handshake_answered(now, frame),
                 Phase::Connected | Phase::Closing { .. } => self.reply_received(now, frame),
                 _ => Ok(()),
             };
             if let Err(err) = handled {
-                warn!(error = %err, "protocol error; reconnecting");
+                warn!(error = %err, frame_len = len, phase = ?self.phase, "protocol error; reconnecting");
                 self.drop_connection(now);
                 return;
             }
@@ -782,7 +790,16 @@ impl Session {
     fn handshake_answered(&mut self, now: Instant, mut frame: Bytes) -> Result<(), DecodeError> {
         let response = ConnectResponse::decode(&mut frame)?;
         if response.timeout <= 0 {
-            self.expired();
+            if response.read_only == Some(true) {
+                // A read-only server cannot resume a session of the quorum;
+                // that says nothing of the session. Try elsewhere (and, once
+                // the session is lost, ask this one for a new session).
+                info!(host = %self.config.hosts[self.host], "a read-only server cannot resume the session");
+                self.actions.push_back(Action::CloseTransport);
+                self.attempt_failed(now);
+            } else {
+                self.expired();
+            }
             return Ok(());
         }
         let timeout = Duration::from_millis(u64::try_from(response.timeout).unwrap_or(0));

@@ -159,7 +159,7 @@ fn the_handshake_establishes_the_session() {
     let mut wire = started();
     assert_eq!(
         wire.states(),
-        [(State::Suspended, ClientState::Connecting), (State::Connected, ClientState::Connected)]
+        [(State::Lost, ClientState::Connecting), (State::Connected, ClientState::Connected)]
     );
     assert_eq!(wire.session.client_id(), Some((0x42, Bytes::from_static(&[7; 16]))));
     assert_eq!(wire.session.negotiated_timeout(), Some(TIMEOUT));
@@ -480,5 +480,64 @@ fn persistent_watches_are_rearmed_with_set_watches2() {
     let sent = wire.requests();
     assert!(
         matches!(&sent[..], [(_, Request::RemoveWatches(RemoveWatchesRequest { path, watcher_type: WatcherType::Any }))] if path == "/app/p")
+    );
+}
+
+#[test]
+fn a_read_only_server_that_cannot_resume_the_session_is_not_an_expiry() {
+    let mut config = config(2);
+    config.read_only = true;
+    let mut wire = Wire::new(config);
+    wire.session.start(wire.now);
+    wire.establish(0x42);
+    wire.requests();
+    wire.session.transport_closed(wire.now);
+
+    // The read-only survivor cannot resume a session of the quorum.
+    for _ in 0..2 {
+        assert!(matches!(wire.actions().last(), Some(Action::Connect(_))));
+        wire.session.connected(wire.now);
+        let mut sent = wire.sent();
+        assert_eq!(ConnectRequest::decode(&mut sent[0]).unwrap().session_id, 0x42);
+        wire.deliver(&ConnectResponse {
+            timeout: 0,
+            read_only: Some(true),
+            ..ConnectResponse::default()
+        });
+        assert_eq!(wire.session.client_state(), ClientState::Connecting, "not expired");
+    }
+
+    // Once the session is lost, a new one is asked for and granted read-only.
+    wire.advance(TIMEOUT);
+    assert_eq!(wire.session.state(), State::Lost);
+    while !matches!(wire.actions().last(), Some(Action::Connect(_))) {
+        wire.advance(Duration::from_millis(100));
+    }
+    wire.session.connected(wire.now);
+    let mut sent = wire.sent();
+    assert_eq!(ConnectRequest::decode(&mut sent[0]).unwrap().session_id, 0, "a new session");
+    wire.deliver(&ConnectResponse {
+        timeout: 9000,
+        session_id: 0x77,
+        passwd: Bytes::from_static(&[1; 16]),
+        read_only: Some(true),
+        ..ConnectResponse::default()
+    });
+    assert_eq!(wire.session.client_state(), ClientState::ConnectedReadOnly);
+
+    // It looks for a read-write server, and moves to it with a new session.
+    wire.actions();
+    wire.advance(Duration::from_millis(100));
+    let probe = wire.actions();
+    assert!(matches!(&probe[..], [Action::ProbeReadWrite(_)]), "{probe:?}");
+    let Action::ProbeReadWrite(rw) = probe[0].clone() else { unreachable!() };
+    wire.session.read_write_found(wire.now, &rw);
+    assert_eq!(wire.actions(), [Action::CloseTransport, Action::Connect(rw)]);
+    wire.session.connected(wire.now);
+    let mut sent = wire.sent();
+    assert_eq!(
+        ConnectRequest::decode(&mut sent[0]).unwrap().session_id,
+        0,
+        "read-only sessions do not move"
     );
 }

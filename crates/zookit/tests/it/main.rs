@@ -1,4 +1,15 @@
 //! Integration tests of the zookit client against real Apache ZooKeeper
 //! servers started by zookit-testing.
 
+mod admin;
+mod auth_acl;
+mod chroot;
+mod common;
+mod crud;
+mod ensemble;
+mod faults;
 mod four_letter;
+mod limits;
+mod states;
+mod transactions;
+mod watches;

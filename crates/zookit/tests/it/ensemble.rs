@@ -1,0 +1,72 @@
+//! Failover and read-only mode in a real 3-member ensemble.
+
+use std::time::Duration;
+
+use zookit::{Client, ClientState, ErrorCode};
+use zookit_testing::Ensemble;
+
+use crate::common::bounded;
+use crate::states::wait_for_state;
+
+#[tokio::test]
+async fn the_session_survives_the_leader_being_killed() {
+    let ensemble = Ensemble::start(3).unwrap();
+    let zk = Client::connect(ensemble.connect_string()).await.unwrap();
+    zk.create("/eph", "").ephemeral().await.unwrap();
+    let session = zk.client_id().unwrap().0;
+    let mut changes = zk.state_changes();
+
+    let leader = ensemble.leader().unwrap();
+    ensemble.kill(leader).unwrap();
+    let new_leader = ensemble.wait_for_leader(Duration::from_secs(60)).unwrap();
+    assert_ne!(new_leader, leader);
+    // Every member drops its clients when the leader goes.
+    bounded("suspended", async {
+        while changes.next().await.unwrap().client_state != ClientState::Connecting {}
+    })
+    .await;
+    wait_for_state(&zk, ClientState::Connected).await;
+
+    assert_eq!(zk.client_id().unwrap().0, session, "the same session");
+    let stat = bounded("exists", zk.exists("/eph")).await.unwrap().expect("the ephemeral survives");
+    assert_eq!(stat.ephemeral_owner, session);
+    zk.create("/after", "").await.unwrap();
+}
+
+#[tokio::test]
+async fn read_only_when_the_quorum_is_gone_and_back_to_read_write() {
+    let ensemble = Ensemble::builder().members(3).read_only_mode(true).start().unwrap();
+    let zk = Client::builder(ensemble.connect_string())
+        .read_only(true)
+        .session_timeout(Duration::from_secs(3))
+        .connect()
+        .await
+        .unwrap();
+    zk.create("/data", "kept").await.unwrap();
+
+    // Only one member is left: it serves read-only. It is the member the
+    // client is connected to, which has seen every write the client saw (a
+    // server behind the client's last zxid refuses it, rightly).
+    let server = zk.server().unwrap();
+    let survivor = (0..3).find(|&i| ensemble.member_address(i).to_string() == server).unwrap();
+    let others: Vec<usize> = (0..3).filter(|&i| i != survivor).collect();
+    for &i in &others {
+        ensemble.stop(i).unwrap();
+    }
+    ensemble.wait_for_mode(survivor, "read-only", Duration::from_secs(60)).unwrap();
+    // A read-only server refuses the quorum's session; once it is lost, the
+    // client takes a new, read-only session.
+    wait_for_state(&zk, ClientState::ConnectedReadOnly).await;
+    let (data, _) = zk.get("/data").await.unwrap();
+    assert_eq!(&data[..], b"kept");
+    let err = zk.create("/write", "").await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::NotReadOnly), "{err}");
+
+    // The quorum returns: the client moves to a read-write server.
+    for &i in &others {
+        ensemble.start_member_no_wait(i).unwrap();
+    }
+    ensemble.wait_for_leader(Duration::from_secs(60)).unwrap();
+    wait_for_state(&zk, ClientState::Connected).await;
+    zk.create("/write", "").await.unwrap();
+}

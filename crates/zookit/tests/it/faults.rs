@@ -1,0 +1,175 @@
+//! Faults injected for real: connections cut and stalled through a proxy,
+//! a server restarted, a session expired by another connection.
+
+use std::time::Duration;
+
+use zookit::{Client, ClientState, EventType, KeeperState, State};
+use zookit_testing::{Ensemble, Proxy, shared, unique_chroot};
+
+use crate::common::bounded;
+use crate::states::wait_for_state;
+
+/// A client of the shared server through `proxy`, and a direct one, on the
+/// same fresh chroot (which exists).
+async fn through_proxy(name: &str, proxy: &Proxy, session_timeout: Duration) -> (Client, Client) {
+    let chroot = unique_chroot(name);
+    let direct = Client::connect(shared().connect_string_with_chroot(&chroot)).await.unwrap();
+    direct.ensure_path("/").await.unwrap();
+    let proxied = Client::builder(format!("{}{chroot}", proxy.addr()))
+        .session_timeout(session_timeout)
+        .connect()
+        .await
+        .unwrap();
+    (proxied, direct)
+}
+
+#[tokio::test]
+async fn a_cut_connection_fails_pending_requests_and_the_session_survives() {
+    let proxy = Proxy::start(shared().member_address(0)).unwrap();
+    let (zk, _direct) = through_proxy("cut", &proxy, Duration::from_secs(10)).await;
+    zk.create("/eph", "").ephemeral().await.unwrap();
+    let session = zk.client_id().unwrap().0;
+
+    // A request in flight when the connection drops gets ConnectionLoss.
+    proxy.stall();
+    let pending = {
+        let zk = zk.clone();
+        tokio::spawn(async move { zk.get("/eph").await })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    proxy.drop_connections();
+    proxy.pass();
+    let err = bounded("the pending request", pending).await.unwrap().unwrap_err();
+    assert!(err.is_connection_loss(), "{err}");
+
+    // Queued while reconnecting, then sent: succeeds.
+    let (data, _) = bounded("a request after the cut", zk.get("/eph")).await.unwrap();
+    assert!(data.is_empty());
+    assert_eq!(zk.client_id().unwrap().0, session, "the same session");
+    assert_eq!(zk.state(), State::Connected);
+}
+
+#[tokio::test]
+async fn a_watch_fires_for_a_change_made_while_disconnected() {
+    let proxy = Proxy::start(shared().member_address(0)).unwrap();
+    let (zk, direct) = through_proxy("rearm", &proxy, Duration::from_secs(10)).await;
+    direct.create("/n", "1").await.unwrap();
+    direct.create("/kids", "").await.unwrap();
+    let (_, _, data_watch) = zk.get_watch("/n").await.unwrap();
+    let (_, _, child_watch) = zk.get_children_watch("/kids").await.unwrap();
+    let (_, exist_watch) = zk.exists_watch("/later").await.unwrap();
+
+    proxy.refuse();
+    proxy.drop_connections();
+    wait_for_state(&zk, ClientState::Connecting).await;
+    direct.set("/n", "2").await.unwrap();
+    direct.create("/kids/k", "").await.unwrap();
+    direct.create("/later", "").await.unwrap();
+    proxy.pass();
+
+    let event = bounded("the data watch", data_watch).await;
+    assert_eq!((event.event_type, event.path.as_deref()), (EventType::NodeDataChanged, Some("/n")));
+    let event = bounded("the child watch", child_watch).await;
+    assert_eq!(
+        (event.event_type, event.path.as_deref()),
+        (EventType::NodeChildrenChanged, Some("/kids"))
+    );
+    let event = bounded("the exist watch", exist_watch).await;
+    assert_eq!((event.event_type, event.path.as_deref()), (EventType::NodeCreated, Some("/later")));
+}
+
+#[tokio::test]
+async fn a_stall_longer_than_the_session_timeout_is_lost_then_expired() {
+    let proxy = Proxy::start(shared().member_address(0)).unwrap();
+    let timeout = Duration::from_secs(2);
+    let (zk, direct) = through_proxy("stall", &proxy, timeout).await;
+    zk.create("/eph", "").ephemeral().await.unwrap();
+    let (_, watch) = zk.exists_watch("/eph").await.unwrap();
+    let mut changes = zk.state_changes();
+
+    proxy.stall();
+    let change = bounded("suspended", changes.next()).await.unwrap();
+    assert_eq!(change.state, State::Suspended);
+    let began = tokio::time::Instant::now();
+    let change = bounded("lost", changes.next()).await.unwrap();
+    assert_eq!(change.state, State::Lost, "the client reports Lost by itself");
+    assert!(
+        began.elapsed() <= timeout + Duration::from_millis(500),
+        "lost after {:?}",
+        began.elapsed()
+    );
+
+    // Meanwhile the server expired the session.
+    bounded("the ephemeral vanishes", async {
+        while direct.exists("/eph").await.unwrap().is_some() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    proxy.pass();
+    wait_for_state(&zk, ClientState::Expired).await;
+    let event = bounded("the terminal event", watch).await;
+    assert_eq!((event.event_type, event.state), (EventType::None, KeeperState::Expired));
+    assert!(zk.get("/").await.unwrap_err().is_session_expired());
+
+    zk.restart().await.unwrap();
+    assert!(zk.exists("/").await.unwrap().is_some(), "a new session works");
+}
+
+#[tokio::test]
+async fn a_session_expired_by_another_connection() {
+    let proxy = Proxy::start(shared().member_address(0)).unwrap();
+    let (zk, direct) = through_proxy("expiry", &proxy, Duration::from_secs(10)).await;
+    zk.create("/eph", "").ephemeral().await.unwrap();
+    let (_, _, watch) = zk.get_watch("/eph").await.unwrap();
+    let mut persistent =
+        zk.add_watch("/", zookit::AddWatchMode::PersistentRecursive).await.unwrap();
+
+    // As Curator's KillSession: the same session on another connection,
+    // closed. The client is kept off meanwhile, or it would take its
+    // session back before the close.
+    proxy.refuse();
+    proxy.drop_connections();
+    wait_for_state(&zk, ClientState::Connecting).await;
+    let (id, password) = zk.client_id().unwrap();
+    let hosts = shared().connect_string_with_chroot(zk.chroot().unwrap());
+    let killer = Client::builder(hosts).session(id, &password).connect().await.unwrap();
+    assert_eq!(killer.client_id().unwrap().0, id);
+    killer.stop().await.unwrap();
+    assert!(direct.exists("/eph").await.unwrap().is_none(), "the ephemeral is gone");
+    proxy.pass();
+
+    wait_for_state(&zk, ClientState::Expired).await;
+    assert_eq!(zk.state(), State::Lost);
+    let event = bounded("the terminal event", watch).await;
+    assert!(event.is_terminal());
+    assert_eq!(event.state, KeeperState::Expired);
+    assert!(bounded("the stream's terminal event", persistent.next()).await.unwrap().is_terminal());
+    assert!(bounded("the stream ends", persistent.next()).await.is_none());
+    let err = zk.exists("/eph").await.unwrap_err();
+    assert!(err.is_session_expired(), "{err}");
+
+    zk.restart().await.unwrap();
+    assert_ne!(zk.client_id().unwrap().0, id);
+    zk.create("/eph", "").ephemeral().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_server_restart_keeps_the_session() {
+    let zk_server = Ensemble::standalone().unwrap();
+    let zk = Client::connect(zk_server.connect_string()).await.unwrap();
+    zk.create("/eph", "still here").ephemeral().await.unwrap();
+    let session = zk.client_id().unwrap().0;
+
+    zk_server.stop(0).unwrap();
+    wait_for_state(&zk, ClientState::Connecting).await;
+    let queued = {
+        let zk = zk.clone();
+        tokio::spawn(async move { zk.get("/eph").await })
+    };
+    zk_server.restart(0).unwrap();
+    let (data, stat) = bounded("the queued request", queued).await.unwrap().unwrap();
+    assert_eq!(&data[..], b"still here");
+    assert_eq!(stat.ephemeral_owner, session);
+    assert_eq!(zk.client_id().unwrap().0, session);
+}
