@@ -39,6 +39,7 @@ struct Inner {
     hub: Arc<Hub>,
     options: ClientOptions,
     next_watch_id: AtomicU64,
+    runtime: tokio::runtime::Handle,
 }
 
 /// What the client itself applies to operations.
@@ -102,6 +103,7 @@ impl Client {
                 hub,
                 options,
                 next_watch_id: AtomicU64::new(1),
+                runtime,
             }),
         })
     }
@@ -313,7 +315,8 @@ impl Client {
         let id = self.inner.next_watch_id.fetch_add(1, Ordering::Relaxed);
         let (sender, receiver) = oneshot::channel();
         let guard = WatchGuard::new(id, self.inner.dropped_watches.clone());
-        (WatchRequest { id, kind, sender: WatchSender::Once(sender) }, Watch::new(receiver, guard))
+        let watch = Watch::new(receiver, guard, self.inner.runtime.clone());
+        (WatchRequest { id, kind, sender: WatchSender::Once(sender) }, watch)
     }
 
     /// A persistent watch of `kind`: what to register, and the handle.

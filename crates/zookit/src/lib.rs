@@ -1,6 +1,122 @@
-//! zookit: a ZooKeeper client for Rust.
+//! zookit: a ZooKeeper client for Rust, async first.
 //!
-//! (Crate documentation is written as the client takes shape.)
+//! One [`Client`] holds one ZooKeeper session and keeps it alive across
+//! reconnects: requests are pipelined, watches are re-armed on every new
+//! connection so that no change is missed, and every request gets an answer
+//! or an error, never a hang. The API follows kazoo's, the Python client.
+//!
+//! # Walk-through (kazoo's basic usage, in Rust)
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use zookit::{Client, CreateMode, State};
+//!
+//! # async fn walkthrough() -> zookit::Result<()> {
+//! // Connect: a kazoo-style hosts string, with an optional chroot.
+//! let zk = Client::builder("127.0.0.1:2181/my-app")
+//!     .session_timeout(Duration::from_secs(10))
+//!     .connect()
+//!     .await?;
+//!
+//! // Listen for connection events.
+//! zk.add_listener(|state| match state {
+//!     State::Lost => eprintln!("session lost: ephemeral nodes are gone"),
+//!     State::Suspended => eprintln!("disconnected; reconnecting"),
+//!     State::Connected => eprintln!("connected"),
+//! });
+//!
+//! // Create, read, update, delete.
+//! zk.ensure_path("/my/favorite").await?;
+//! zk.create("/my/favorite/node", "a value").await?;
+//! if let Some(stat) = zk.exists("/my/favorite").await? {
+//!     println!("version {}", stat.version);
+//! }
+//! let (data, stat) = zk.get("/my/favorite/node").await?;
+//! println!("version {}, data {:?}", stat.version, data);
+//! let children = zk.get_children("/my/favorite").await?;
+//! println!("{} children: {children:?}", children.len());
+//! zk.set("/my/favorite/node", "some data").await?;
+//! zk.delete("/my/favorite/node").await?;
+//!
+//! // Retry after a connection loss.
+//! let (data, _) = zk.retry(|| zk.get("/my/favorite")).await?;
+//!
+//! // Watch: a one-shot watch is a future...
+//! let (_, _, watch) = zk.get_watch("/my/favorite").await?;
+//! tokio::spawn(async move {
+//!     let event = watch.await;
+//!     println!("{:?} on {:?}", event.event_type, event.path);
+//! });
+//! // ...and a persistent watch a stream.
+//! let mut changes = zk.add_watch("/my", zookit::AddWatchMode::PersistentRecursive).await?;
+//! # let _ = &mut changes;
+//!
+//! // A transaction: all or nothing.
+//! let results = zk
+//!     .transaction()
+//!     .check("/my/favorite", 0)
+//!     .create("/my/favorite/tx", "", CreateMode::Persistent)
+//!     .commit()
+//!     .await?;
+//! println!("{results:?}");
+//!
+//! zk.stop().await?;
+//! # let _ = data;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! A runnable version is `examples/walkthrough.rs`:
+//! `ZOOKEEPER_HOSTS=127.0.0.1:2181 cargo run -p zookit --example walkthrough`.
+//!
+//! # Behaviour
+//!
+//! - **Sessions.** The server grants a session timeout; it governs: the
+//!   client pings at a third of it when idle, and gives up a silent
+//!   connection after two thirds (the read timeout), then reconnects to the
+//!   next server, keeping the session. Each server gets the session timeout
+//!   shared among the servers to accept a connection; after a round of
+//!   failures the client backs off (the connection retry policy).
+//! - **States.** [`State`] is kazoo's simple model: `Connected`, `Suspended`
+//!   (disconnected, the session may live), `Lost` (expired, stopped, or
+//!   disconnected for longer than the session timeout, which the client
+//!   notices by itself). [`ClientState`] is the raw state. Listeners
+//!   ([`Client::add_listener`]) run on their own task and may call the
+//!   client; [`Client::state_changes`] is a stream.
+//! - **Requests in flight** when a connection drops fail with
+//!   `ConnectionLoss` (they may or may not have been applied); requests
+//!   made while reconnecting wait for the connection, or fail with
+//!   `ConnectionLoss` once the session is `Lost`. An expired session fails
+//!   everything with `SessionExpired` until [`Client::restart`].
+//! - **Watches are never silently lost.** After a reconnect within the
+//!   session, every watch is re-armed (`setWatches`, in batches) from the
+//!   last zxid seen, so a change made while disconnected still fires. Only
+//!   the end of the session ends them, with a terminal event
+//!   ([`WatchedEvent::is_terminal`]). Dropping a watch removes it from the
+//!   server when no other watcher of its kind needs it.
+//! - **Chroot.** Every path in and out is relative to the chroot of the
+//!   hosts string: results, sequential names, watch events, transaction
+//!   results, ephemeral lists.
+//! - **Bad input is refused before anything is sent**: invalid paths (with
+//!   the rule they break), data over the server's `jute.maxbuffer`, TTLs
+//!   without a TTL mode. Errors name the operation and the path.
+//! - **Read-only mode** ([`ClientBuilder::read_only`]): a member cut off
+//!   from its quorum serves reads; the client uses it (read-only servers
+//!   cannot resume a session of the quorum, so a new session is taken once
+//!   the old one is lost), keeps probing for a read-write server, and moves
+//!   to one as soon as it answers.
+//!
+//! # Pipelining
+//!
+//! Operations may run concurrently from any number of tasks: one driver task
+//! owns the connection, encodes everything queued into one buffer, writes it
+//! in one call, and decodes every reply that arrived from one read.
+//!
+//! # Runtime
+//!
+//! The client runs on Tokio: create it within a runtime; its driver and its
+//! listener task are spawned there. The session closes when the last clone
+//! of the client is dropped, or at once with [`Client::stop`].
 
 mod builder;
 mod chroot;

@@ -50,11 +50,32 @@ impl WatchedEvent {
 pub struct Watch {
     receiver: oneshot::Receiver<WatchedEvent>,
     _guard: WatchGuard,
+    runtime: tokio::runtime::Handle,
 }
 
 impl Watch {
-    pub(crate) fn new(receiver: oneshot::Receiver<WatchedEvent>, guard: WatchGuard) -> Self {
-        Self { receiver, _guard: guard }
+    pub(crate) fn new(
+        receiver: oneshot::Receiver<WatchedEvent>,
+        guard: WatchGuard,
+        runtime: tokio::runtime::Handle,
+    ) -> Self {
+        Self { receiver, _guard: guard, runtime }
+    }
+
+    /// Calls `callback` with the event when the watch fires (kazoo's watch
+    /// functions), on a task of the client's runtime: the callback may
+    /// block briefly or call the client without stalling the session.
+    ///
+    /// ```no_run
+    /// # async fn example(client: zookit::Client) -> zookit::Result<()> {
+    /// let (_, _, watch) = client.get_watch("/config").await?;
+    /// watch.on_event(|event| println!("{:?} on {:?}", event.event_type, event.path));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn on_event(self, callback: impl FnOnce(WatchedEvent) + Send + 'static) {
+        let runtime = self.runtime.clone();
+        runtime.spawn(async move { callback(self.await) });
     }
 }
 

@@ -173,3 +173,80 @@ async fn a_server_restart_keeps_the_session() {
     assert_eq!(stat.ephemeral_owner, session);
     assert_eq!(zk.client_id().unwrap().0, session);
 }
+
+#[tokio::test]
+async fn retry_runs_again_after_a_connection_loss() {
+    let proxy = Proxy::start(shared().member_address(0)).unwrap();
+    let (zk, direct) = through_proxy("retry", &proxy, Duration::from_secs(10)).await;
+    direct.create("/n", "v").await.unwrap();
+    proxy.stall();
+    let attempts = std::sync::atomic::AtomicU32::new(0);
+    let cut = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        proxy.drop_connections();
+        proxy.pass();
+    };
+    let get = zk.retry(|| {
+        attempts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        zk.get("/n")
+    });
+    let (result, ()) = bounded("the retried get", async { tokio::join!(get, cut) }).await;
+    let (data, _) = result.unwrap();
+    assert_eq!(&data[..], b"v");
+    assert_eq!(
+        attempts.load(std::sync::atomic::Ordering::SeqCst),
+        2,
+        "the first try lost its connection"
+    );
+}
+
+#[tokio::test]
+async fn credentials_stay_in_force_after_a_reconnect() {
+    let proxy = Proxy::start(shared().member_address(0)).unwrap();
+    let chroot = unique_chroot("reauth");
+    let direct = Client::connect(shared().connect_string_with_chroot(&chroot)).await.unwrap();
+    direct.ensure_path("/").await.unwrap();
+    let zk = Client::builder(format!("{}{chroot}", proxy.addr()))
+        .auth("digest", "alice:secret")
+        .connect()
+        .await
+        .unwrap();
+    zk.add_auth("digest", "bob:secret").await.unwrap();
+    let creator_only = vec![zookit::Acl::new(zookit::Perms::ALL, zookit::Id::authenticated())];
+    zk.create("/private", "mine").acl(creator_only).await.unwrap();
+    assert!(direct.get("/private").await.unwrap_err().is_no_auth(), "others may not read it");
+
+    let mut changes = zk.state_changes();
+    proxy.drop_connections();
+    bounded("reconnected", async {
+        while changes.next().await.unwrap().client_state != ClientState::Connecting {}
+        while changes.next().await.unwrap().client_state != ClientState::Connected {}
+    })
+    .await;
+    let (data, _) = zk.get("/private").await.expect("both identities are sent again");
+    assert_eq!(&data[..], b"mine");
+    let users: Vec<String> = zk.who_am_i().await.unwrap().into_iter().map(|i| i.user).collect();
+    assert!(users.contains(&"alice".to_owned()) && users.contains(&"bob".to_owned()), "{users:?}");
+}
+
+#[tokio::test]
+async fn a_watch_callback_runs_off_the_driver_and_may_call_the_client() {
+    let chroot = unique_chroot("callback");
+    let zk = Client::connect(shared().connect_string_with_chroot(&chroot)).await.unwrap();
+    zk.ensure_path("/n").await.unwrap();
+    let (_, _, watch) = zk.get_watch("/n").await.unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let inner = zk.clone();
+    watch.on_event(move |event| {
+        // A blocking wait inside a callback would stall a driver; this one
+        // runs on its own task, so the client keeps working meanwhile.
+        tokio::spawn(async move {
+            let data = inner.get("/n").await.map(|(data, _)| data);
+            let _ = tx.send((event, data));
+        });
+    });
+    zk.set("/n", "changed").await.unwrap();
+    let (event, data) = bounded("the callback", rx).await.unwrap();
+    assert_eq!(event.event_type, EventType::NodeDataChanged);
+    assert_eq!(&data.unwrap()[..], b"changed");
+}
