@@ -246,6 +246,23 @@ impl Client {
 
     // ---- plumbing for the operations ----
 
+    /// The runtime the client's tasks run on.
+    pub(crate) fn runtime(&self) -> &tokio::runtime::Handle {
+        &self.inner.runtime
+    }
+
+    /// How long [`ClientBuilder::connect`] waits for a session.
+    pub(crate) fn connection_timeout(&self) -> Duration {
+        self.inner.options.connection_timeout
+    }
+
+    /// A reference that does not keep the session alive: background tasks
+    /// (watchers, caches) hold one, so dropping the last client still
+    /// closes the session.
+    pub(crate) fn downgrade(&self) -> WeakClient {
+        WeakClient { inner: Arc::downgrade(&self.inner), snapshot: self.inner.snapshot.clone() }
+    }
+
     pub(crate) fn default_acl(&self) -> &[Acl] {
         &self.inner.options.default_acl
     }
@@ -343,6 +360,34 @@ impl Client {
         match answer.await {
             Ok(result) => result.map_err(context),
             Err(_) => Err(context(Error::new(ErrorKind::Closed))),
+        }
+    }
+}
+
+/// A [`Client`] that does not keep the session alive.
+#[derive(Clone)]
+pub(crate) struct WeakClient {
+    inner: std::sync::Weak<Inner>,
+    snapshot: watch::Receiver<Snapshot>,
+}
+
+impl WeakClient {
+    /// The client, while some handle to it is alive.
+    pub(crate) fn upgrade(&self) -> Option<Client> {
+        self.inner.upgrade().map(|inner| Client { inner })
+    }
+
+    /// Waits until the session is connected (read-write or read-only).
+    /// `Err(Closed)` once the client is gone.
+    pub(crate) async fn wait_until_connected(&self) -> Result<()> {
+        let mut snapshot = self.snapshot.clone();
+        loop {
+            if snapshot.borrow_and_update().client_state.is_connected() {
+                return Ok(());
+            }
+            if self.inner.strong_count() == 0 || snapshot.changed().await.is_err() {
+                return Err(Error::new(ErrorKind::Closed));
+            }
         }
     }
 }

@@ -117,7 +117,18 @@
 //! The client runs on Tokio: create it within a runtime; its driver and its
 //! listener task are spawned there. The session closes when the last clone
 //! of the client is dropped, or at once with [`Client::stop`].
+//!
+//! # Blocking client
+//!
+//! For code without an async runtime, [`blocking::Client`] has the same
+//! operations as methods that block (`zk.get("/a")?`,
+//! `zk.create("/a", "x").ephemeral().send()?`). It runs the async client on
+//! a background thread of its own, so that the session stays alive while
+//! the caller blocks or sleeps; listeners and watch functions run on a
+//! callback thread and may call the client. Within an async runtime it
+//! refuses to block: use [`Client`] there. See [`blocking`].
 
+pub mod blocking;
 mod builder;
 mod chroot;
 mod client;
@@ -132,6 +143,7 @@ mod session;
 mod state;
 mod transport;
 mod watch;
+mod watchers;
 
 pub use builder::{ClientBuilder, DEFAULT_MAX_REQUEST_LEN};
 pub use client::{Client, StateChanges};
@@ -145,6 +157,9 @@ pub use ops::{
 pub use retry::RetryPolicy;
 pub use state::{ClientState, State};
 pub use watch::{PersistentWatch, Watch, WatchedEvent};
+pub use watchers::{
+    ChildrenStream, ChildrenUpdate, ChildrenWatch, DataStream, DataUpdate, DataWatch, KeepWatching,
+};
 pub use zookit_proto::{
     Acl, AddWatchMode, ClientInfo, CreateMode, ErrorCode, EventType, Id, KeeperState, Perms, Stat,
     WatcherType,

@@ -25,7 +25,7 @@ use tracing::{debug, info, warn};
 use zookit_proto::{
     AUTH_XID, AuthPacket, ConnectRequest, ConnectResponse, Decode, DecodeError, ErrorCode,
     FrameDecoder, KeeperState, OpCode, PING_XID, RemoveWatchesRequest, ReplyHeader, Request,
-    RequestHeader, Response, SET_WATCHES_XID, WATCH_XID, WatcherEvent, encode_frame,
+    RequestHeader, Response, SET_WATCHES_XID, WATCH_XID, WatcherEvent, WatcherType, encode_frame,
 };
 
 use self::watches::{
@@ -434,11 +434,37 @@ impl Session {
     /// watch from the server when no local watcher of its kind is left.
     pub(crate) fn remove_watch(&mut self, now: Instant, id: u64) {
         if let Some((path, watcher_type)) = self.watches.remove(id) {
+            // A request in flight may be setting the same kind of watch on
+            // the path: removing it from the server would undo that.
+            if self.watch_in_flight(&path, watcher_type) {
+                return;
+            }
             if self.phase == Phase::Connected {
                 let request = Request::RemoveWatches(RemoveWatchesRequest { path, watcher_type });
                 self.send(now, request, None, None);
             }
         }
+    }
+
+    /// Whether a request sent or queued will set a watch on `path` that a
+    /// removal of `watcher_type` would remove.
+    fn watch_in_flight(&self, path: &str, watcher_type: WatcherType) -> bool {
+        let affected = |kind: WatchKind| match watcher_type {
+            WatcherType::Data => matches!(kind, WatchKind::Data | WatchKind::Exist),
+            WatcherType::Children => kind == WatchKind::Child,
+            _ => true,
+        };
+        let pending = self
+            .pending
+            .iter()
+            .filter_map(|p| p.watch.as_ref())
+            .any(|(p, w)| p == path && affected(w.kind));
+        let queued = self
+            .queued
+            .iter()
+            .filter_map(|q| Some((q.request.path()?, q.watch.as_ref()?)))
+            .any(|(p, w)| p == path && affected(w.kind));
+        pending || queued
     }
 
     // ---- what the transport reports ----

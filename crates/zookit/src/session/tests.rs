@@ -541,3 +541,24 @@ fn a_read_only_server_that_cannot_resume_the_session_is_not_an_expiry() {
         "read-only sessions do not move"
     );
 }
+
+#[test]
+fn dropping_a_watch_keeps_the_server_watch_a_request_in_flight_sets() {
+    let mut wire = started();
+    let (watch, _old) = data_watch(1);
+    drop(wire.submit(get_data("/app/n"), Some(watch)));
+    let xid = wire.requests()[0].0.xid;
+    wire.reply(xid, 1, ErrorCode::Ok, &GetDataResponse::default());
+
+    // A new read with a watch is sent, then the old watch is dropped.
+    let (watch, _new) = data_watch(2);
+    drop(wire.submit(get_data("/app/n"), Some(watch)));
+    wire.session.remove_watch(wire.now, 1);
+    let sent = wire.requests();
+    assert_eq!(sent.len(), 1, "no removeWatches that would undo the new watch: {sent:?}");
+
+    // Once nothing needs it, the watch is removed from the server.
+    wire.reply(sent[0].0.xid, 2, ErrorCode::Ok, &GetDataResponse::default());
+    wire.session.remove_watch(wire.now, 2);
+    assert!(matches!(&wire.requests()[..], [(_, Request::RemoveWatches(_))]));
+}

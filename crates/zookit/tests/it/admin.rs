@@ -131,3 +131,16 @@ async fn an_unknown_four_letter_word_is_refused() {
     let err = zk.command("nope!").await.expect_err("not a word");
     assert_eq!(err.code(), None::<ErrorCode>, "refused by the client: {err:?}");
 }
+
+#[tokio::test]
+async fn errors_of_operations_without_a_path_name_none() {
+    let zk = client("admin-no-path").await;
+    zk.stop().await.unwrap();
+    let err = zk.who_am_i().await.expect_err("stopped");
+    assert!(err.is_closed(), "{err:?}");
+    assert_eq!((err.op(), err.path()), (Some("whoAmI"), None));
+    assert_eq!(err.to_string(), "whoAmI: the client is closed");
+    let err = zk.multi_read(&[]).await.expect_err("stopped");
+    assert_eq!((err.op(), err.path()), (Some("multiRead"), None));
+    assert_eq!(err.to_string(), "multiRead: the client is closed");
+}

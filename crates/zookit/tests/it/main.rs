@@ -12,4 +12,5 @@ mod four_letter;
 mod limits;
 mod states;
 mod transactions;
+mod watchers;
 mod watches;

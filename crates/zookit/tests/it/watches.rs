@@ -275,6 +275,40 @@ async fn dropping_one_of_two_watches_of_a_node_keeps_the_other() {
 }
 
 #[tokio::test]
+async fn dropping_a_data_watch_keeps_the_child_watch_of_the_node() {
+    let (zk, other) = two_clients("watch-drop-data-keep-child").await;
+    other.create("/n", "").await.unwrap();
+    let (_, _, data) = zk.get_watch("/n").await.unwrap();
+    let (_, _, children) = zk.get_children_watch("/n").await.unwrap();
+    drop(data);
+    assert_forgotten(&zk, "/n", WatcherType::Data).await;
+    other.create("/n/c", "").await.unwrap();
+    assert_eq!(
+        bounded("the child watch", children).await,
+        event(EventType::NodeChildrenChanged, "/n")
+    );
+}
+
+#[tokio::test]
+async fn a_recursive_watch_ignores_child_events_of_other_watches() {
+    let (zk, other) = two_clients("watch-recursive-and-child").await;
+    other.create("/r", "").await.unwrap();
+    other.create("/r/a", "").await.unwrap();
+    let mut recursive = zk.add_watch("/r", AddWatchMode::PersistentRecursive).await.unwrap();
+    // The session also watches the children of /r/a: the server sends it
+    // NodeChildrenChanged for /r/a, which concerns only that watch.
+    let (_, _, children) = zk.get_children_watch("/r/a").await.unwrap();
+    other.create("/r/a/b", "").await.unwrap();
+    other.set("/r", "marker").await.unwrap();
+    assert_eq!(
+        bounded("the child watch", children).await,
+        event(EventType::NodeChildrenChanged, "/r/a")
+    );
+    assert_eq!(next(&mut recursive, "created").await, event(EventType::NodeCreated, "/r/a/b"));
+    assert_eq!(next(&mut recursive, "marker").await, event(EventType::NodeDataChanged, "/r"));
+}
+
+#[tokio::test]
 async fn a_cancelled_add_watch_leaves_no_watch_on_the_server() {
     let (zk, other) = two_clients("watch-cancel-persistent").await;
     // Polled once, the request is on its way; then the caller gives up on

@@ -1,0 +1,424 @@
+//! The blocking client handle and its builder: lifecycle, states, listeners
+//! and the plumbing every blocking operation goes through. The operations
+//! themselves are in `ops` and `write`.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::runtime::Handle;
+use zookit_proto::Acl;
+
+use super::CallbackThread;
+use super::runtime::{RuntimeThread, refuse_within_runtime, run_on};
+use super::watch::StateChanges;
+use crate::{ClientState, ListenerId, Result, RetryPolicy, State};
+
+/// The shortest default command timeout, whatever the session timeout.
+const MIN_DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A blocking ZooKeeper client: the async [`crate::Client`] run on a
+/// background thread, with methods that block until their answer comes.
+///
+/// Cloning is cheap; the session closes and the background thread ends when
+/// the last clone is dropped (or the session at once with
+/// [`stop`](Client::stop)). See the [module documentation](super) for a
+/// walk-through and how it works.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: crate::Client,
+    runtime: RuntimeThread,
+    callbacks: CallbackThread,
+    /// The command timeout set on the builder, if any.
+    command_timeout: Option<Duration>,
+    /// The session timeout asked for, until the server grants one.
+    session_timeout: Duration,
+    connection_timeout: Duration,
+    command_retry: RetryPolicy,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Close the session on the runtime, then stop the runtime.
+        let client = self.client.clone();
+        let bound = command_timeout(self.command_timeout, self.session_timeout, None);
+        self.runtime.shut_down(Box::pin(async move {
+            if tokio::time::timeout(bound, client.stop()).await.is_err() {
+                tracing::warn!("the session did not close within {bound:?}; dropped anyway");
+            }
+        }));
+    }
+}
+
+/// The command timeout: the one set, or twice the session timeout (the
+/// granted one once known) and at least a few seconds.
+fn command_timeout(set: Option<Duration>, asked: Duration, granted: Option<Duration>) -> Duration {
+    set.unwrap_or_else(|| {
+        granted.unwrap_or(asked).saturating_mul(2).max(MIN_DEFAULT_COMMAND_TIMEOUT)
+    })
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("client", &self.inner.client)
+            .field("command_timeout", &self.command_timeout())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A builder for a client of the servers in `hosts` (a kazoo-style
+    /// connection string, `"host1:2181,host2:2181/optional/chroot"`).
+    pub fn builder(hosts: impl Into<String>) -> ClientBuilder {
+        ClientBuilder::new(hosts)
+    }
+
+    /// Connects to `hosts` with the default settings, waiting up to 15 s
+    /// for a session.
+    pub fn connect(hosts: impl Into<String>) -> Result<Self> {
+        ClientBuilder::new(hosts).connect()
+    }
+
+    // ---- lifecycle ----
+
+    /// Starts a session (a new one if one ran before) and waits until it is
+    /// connected, for at most `timeout`; see [`crate::Client::start`].
+    pub fn start(&self, timeout: Duration) -> Result<()> {
+        let client = self.async_client().clone();
+        let bound = timeout.saturating_add(self.command_timeout());
+        run_on(
+            self.runtime_handle(),
+            bound,
+            "start",
+            "",
+            async move { client.start(timeout).await },
+        )
+    }
+
+    /// Closes the session: its ephemeral nodes vanish at once and its
+    /// watches end. The client can be started again. See
+    /// [`crate::Client::stop`].
+    pub fn stop(&self) -> Result<()> {
+        let client = self.async_client().clone();
+        self.run("stop", "", async move { client.stop().await })
+    }
+
+    /// Stops the session and starts a new one, waiting up to the connection
+    /// timeout.
+    pub fn restart(&self) -> Result<()> {
+        let client = self.async_client().clone();
+        let bound = self.inner.connection_timeout.saturating_add(self.command_timeout());
+        run_on(self.runtime_handle(), bound, "restart", "", async move { client.restart().await })
+    }
+
+    /// Stops the session and releases this handle. (Other clones keep the
+    /// client, stopped.)
+    pub fn close(self) -> Result<()> {
+        self.stop()
+    }
+
+    // ---- state ----
+
+    /// The simple state: `Connected`, `Suspended` or `Lost`. Never blocks.
+    pub fn state(&self) -> State {
+        self.inner.client.state()
+    }
+
+    /// The raw client state. Never blocks.
+    pub fn client_state(&self) -> ClientState {
+        self.inner.client.client_state()
+    }
+
+    /// Whether the client is connected to a server. Never blocks.
+    pub fn connected(&self) -> bool {
+        self.inner.client.connected()
+    }
+
+    /// The session's id and password; see [`crate::Client::client_id`].
+    pub fn client_id(&self) -> Option<(i64, Bytes)> {
+        self.inner.client.client_id()
+    }
+
+    /// The session timeout the server granted.
+    pub fn session_timeout(&self) -> Option<Duration> {
+        self.inner.client.session_timeout()
+    }
+
+    /// The server the client is connected to, as `host:port`.
+    pub fn server(&self) -> Option<String> {
+        self.inner.client.server()
+    }
+
+    /// The chroot every path is relative to, if any.
+    pub fn chroot(&self) -> Option<&str> {
+        self.inner.client.chroot()
+    }
+
+    /// How long a blocking call waits for its answer before it fails with
+    /// [`ErrorKind::Timeout`](crate::ErrorKind::Timeout); see
+    /// [`ClientBuilder::command_timeout`].
+    pub fn command_timeout(&self) -> Duration {
+        command_timeout(
+            self.inner.command_timeout,
+            self.inner.session_timeout,
+            self.session_timeout(),
+        )
+    }
+
+    /// Calls `listener` with the new state on every change of the simple
+    /// state, on the client's callback thread (one after another, after the
+    /// callbacks queued before): a listener may block and may call the
+    /// client, even [`stop`](Self::stop). A listener holding a clone of the
+    /// client keeps the client alive until it is removed.
+    pub fn add_listener(&self, listener: impl Fn(State) + Send + Sync + 'static) -> ListenerId {
+        let listener = Arc::new(listener);
+        let callbacks = self.callbacks().clone();
+        self.inner.client.add_listener(move |state| {
+            let listener = Arc::clone(&listener);
+            callbacks.run(Box::new(move || listener(state)));
+        })
+    }
+
+    /// Removes a listener; `false` if it was not there. Calls already
+    /// queued still run.
+    pub fn remove_listener(&self, id: ListenerId) -> bool {
+        self.inner.client.remove_listener(id)
+    }
+
+    /// Every state change from now on, simple and raw, as a blocking
+    /// iterator.
+    pub fn state_changes(&self) -> StateChanges {
+        StateChanges::new(self.inner.client.state_changes())
+    }
+
+    /// Runs the blocking `operation` with the client's command retry policy:
+    /// again after a connection loss (kazoo's `client.retry`), as
+    /// [`crate::Client::retry`] and [`RetryPolicy::run`] do.
+    ///
+    /// ```no_run
+    /// # fn example(client: zookit::blocking::Client) -> zookit::Result<()> {
+    /// let (data, stat) = client.retry(|| client.get("/config"))?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn retry<T: Send + 'static>(&self, operation: impl FnMut() -> Result<T>) -> Result<T> {
+        refuse_within_runtime("retry")?;
+        super::retry::run(&self.inner.command_retry, self.runtime_handle(), operation)
+    }
+
+    // ---- plumbing ----
+
+    /// The async client the blocking client runs.
+    pub(crate) fn async_client(&self) -> &crate::Client {
+        &self.inner.client
+    }
+
+    /// The thread this client runs listeners and watch functions on.
+    pub(crate) fn callbacks(&self) -> &CallbackThread {
+        &self.inner.callbacks
+    }
+
+    /// The runtime the async client runs on (on the background thread).
+    pub(crate) fn runtime_handle(&self) -> &Handle {
+        self.inner.runtime.handle()
+    }
+
+    /// Runs `future` on the runtime and waits for its output, at most the
+    /// command timeout; errors name `op` and `path`.
+    pub(crate) fn run<T, F>(&self, op: &'static str, path: &str, future: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: Future<Output = Result<T>> + Send + 'static,
+    {
+        run_on(self.runtime_handle(), self.command_timeout(), op, path, future)
+    }
+
+    /// What an operation's future owns: the async client and the path.
+    pub(crate) fn owned(&self, path: &str) -> (crate::Client, String) {
+        (self.inner.client.clone(), path.to_owned())
+    }
+
+    /// A blocking handle of an async one-shot watch.
+    pub(crate) fn watch(&self, watch: crate::Watch) -> super::Watch {
+        super::Watch::new(watch, self.runtime_handle().clone(), self.callbacks().clone())
+    }
+}
+
+/// Configures a blocking [`Client`]: every option of the async
+/// [`crate::ClientBuilder`], and the [`command_timeout`](Self::command_timeout).
+/// Made by [`Client::builder`].
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use zookit::blocking::Client;
+///
+/// # fn example() -> zookit::Result<()> {
+/// let client = Client::builder("zk1:2181,zk2:2181,zk3:2181/my-app")
+///     .session_timeout(Duration::from_secs(15))
+///     .command_timeout(Duration::from_secs(20))
+///     .connect()?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct ClientBuilder {
+    inner: crate::ClientBuilder,
+    session_timeout: Duration,
+    connection_timeout: Duration,
+    command_retry: RetryPolicy,
+    command_timeout: Option<Duration>,
+}
+
+impl ClientBuilder {
+    /// A builder for the servers in `hosts`; see [`crate::ClientBuilder::new`].
+    pub fn new(hosts: impl Into<String>) -> Self {
+        // The async builder's defaults, which it does not expose.
+        Self {
+            inner: crate::ClientBuilder::new(hosts),
+            session_timeout: Duration::from_secs(10),
+            connection_timeout: Duration::from_secs(15),
+            command_retry: RetryPolicy::new(),
+            command_timeout: None,
+        }
+    }
+
+    /// The session timeout to ask for (default 10 s); see
+    /// [`crate::ClientBuilder::session_timeout`].
+    pub fn session_timeout(mut self, timeout: Duration) -> Self {
+        self.session_timeout = timeout;
+        self.inner = self.inner.session_timeout(timeout);
+        self
+    }
+
+    /// How long [`connect`](Self::connect) and [`Client::restart`] wait for
+    /// a session (default 15 s).
+    pub fn connection_timeout(mut self, timeout: Duration) -> Self {
+        self.connection_timeout = timeout;
+        self.inner = self.inner.connection_timeout(timeout);
+        self
+    }
+
+    /// How long each blocking call waits for its answer before it fails
+    /// with [`ErrorKind::Timeout`](crate::ErrorKind::Timeout) (the
+    /// operation may or may not have been applied then). Default: twice the
+    /// session timeout (the granted one once connected), at least 5 s, which
+    /// outlasts the wait of a request made while disconnected.
+    ///
+    /// `start`, `connect` and `restart` wait for their own timeout plus
+    /// this one; [`Client::retry`] bounds each try, not the whole.
+    pub fn command_timeout(mut self, timeout: Duration) -> Self {
+        self.command_timeout = Some(timeout);
+        self
+    }
+
+    /// Whether a read-only server is acceptable (default no); see
+    /// [`crate::ClientBuilder::read_only`].
+    pub fn read_only(mut self, allowed: bool) -> Self {
+        self.inner = self.inner.read_only(allowed);
+        self
+    }
+
+    /// Whether to try the servers in random order (default yes).
+    pub fn randomize_hosts(mut self, randomize: bool) -> Self {
+        self.inner = self.inner.randomize_hosts(randomize);
+        self
+    }
+
+    /// Credentials sent on every connection, such as `("digest",
+    /// "user:password")`.
+    pub fn auth(mut self, scheme: impl Into<String>, credential: impl AsRef<[u8]>) -> Self {
+        self.inner = self.inner.auth(scheme, credential);
+        self
+    }
+
+    /// The ACL of every znode created without one (default: open to the
+    /// world).
+    pub fn default_acl(mut self, acl: Vec<Acl>) -> Self {
+        self.inner = self.inner.default_acl(acl);
+        self
+    }
+
+    /// Resumes an existing session, from [`Client::client_id`] of another
+    /// client.
+    pub fn session(mut self, session_id: i64, password: impl AsRef<[u8]>) -> Self {
+        self.inner = self.inner.session(session_id, password);
+        self
+    }
+
+    /// The back-off between rounds of connection attempts; see
+    /// [`crate::ClientBuilder::connection_retry`].
+    pub fn connection_retry(mut self, policy: RetryPolicy) -> Self {
+        self.inner = self.inner.connection_retry(policy);
+        self
+    }
+
+    /// The policy of [`Client::retry`] (default: kazoo's `KazooRetry()`).
+    pub fn command_retry(mut self, policy: RetryPolicy) -> Self {
+        self.command_retry = policy.clone();
+        self.inner = self.inner.command_retry(policy);
+        self
+    }
+
+    /// The largest request to send; see
+    /// [`crate::ClientBuilder::max_request_len`].
+    pub fn max_request_len(mut self, len: usize) -> Self {
+        self.inner = self.inner.max_request_len(len);
+        self
+    }
+
+    /// The largest reply frame to accept (default: 1 MiB plus headroom).
+    pub fn max_frame_len(mut self, len: usize) -> Self {
+        self.inner = self.inner.max_frame_len(len);
+        self
+    }
+
+    /// The `tracing` span the client's logs are recorded in (default
+    /// `zookit`).
+    pub fn span(mut self, span: tracing::Span) -> Self {
+        self.inner = self.inner.span(span);
+        self
+    }
+
+    /// Creates the client without connecting; [`Client::start`] connects.
+    /// Starts the client's background thread, and the async client on it.
+    ///
+    /// Fails with [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument)
+    /// within an async runtime: use [`crate::ClientBuilder::build`] there.
+    pub fn build(self) -> Result<Client> {
+        refuse_within_runtime("build")?;
+        let runtime = RuntimeThread::start()?;
+        let callbacks = CallbackThread::start()?;
+        let bound = command_timeout(self.command_timeout, self.session_timeout, None);
+        let builder = self.inner;
+        // The async client spawns its tasks on the runtime it is made in.
+        let client = run_on(runtime.handle(), bound, "build", "", async move { builder.build() })?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                client,
+                runtime,
+                callbacks,
+                command_timeout: self.command_timeout,
+                session_timeout: self.session_timeout,
+                connection_timeout: self.connection_timeout,
+                command_retry: self.command_retry,
+            }),
+        })
+    }
+
+    /// Creates the client and starts its session, waiting up to the
+    /// connection timeout.
+    pub fn connect(self) -> Result<Client> {
+        refuse_within_runtime("connect")?;
+        let timeout = self.connection_timeout;
+        let client = self.build()?;
+        client.start(timeout)?;
+        Ok(client)
+    }
+}

@@ -1,0 +1,183 @@
+//! ChildrenWatch: a znode's children, at once and after every change.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+use tokio::sync::mpsc;
+use tracing::debug;
+
+use super::data::is_transient;
+use super::task::{KeepWatching, WatchTask, reconnected, spawn, start};
+use crate::client::WeakClient;
+use crate::watch::WatchedEvent;
+use crate::{Client, Result};
+
+/// One call of a children watch: the children's names (sorted), and the
+/// event that caused it (`None` for the first call and after a reconnect or
+/// a new session).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChildrenUpdate {
+    /// The children's names, sorted.
+    pub children: Vec<String>,
+    /// The watch event behind this update, if it came from one.
+    pub event: Option<WatchedEvent>,
+}
+
+/// The children watch loop: delivers the children at once and after every
+/// change, until `deliver` answers `false`, the znode is deleted (`NoNode`),
+/// the session is lost and `allow_session_lost` is false, or the client is
+/// gone.
+pub(crate) async fn watch_children<F, Fut>(
+    client: WeakClient,
+    path: String,
+    allow_session_lost: bool,
+    mut deliver: F,
+) -> Result<()>
+where
+    F: FnMut(ChildrenUpdate) -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let Some(mut changes) = client.upgrade().map(|c| c.state_changes()) else { return Ok(()) };
+    let mut delivered: Option<Vec<String>> = None;
+    let mut event = None;
+    loop {
+        if client.wait_until_connected().await.is_err() {
+            return Ok(());
+        }
+        let Some(strong) = client.upgrade() else { return Ok(()) };
+        let read = strong.get_children_watch(&path).await;
+        drop(strong);
+        let (mut children, _, watch) = match read {
+            Ok(read) => read,
+            Err(e) if is_transient(&e) => continue,
+            Err(e) => return Err(e),
+        };
+        children.sort_unstable();
+        debug!(path, ?children, "children watch read");
+        if delivered.as_ref() != Some(&children) {
+            delivered = Some(children.clone());
+            if !deliver(ChildrenUpdate { children, event: event.take() }).await {
+                return Ok(());
+            }
+        }
+        event = None;
+        tokio::select! {
+            fired = watch => {
+                if fired.is_terminal() {
+                    if !allow_session_lost {
+                        debug!(path, "session lost; the children watch stops");
+                        return Ok(());
+                    }
+                } else {
+                    event = Some(fired);
+                }
+            }
+            () = reconnected(&mut changes) => debug!(path, "reconnected: reading the children again"),
+        }
+    }
+}
+
+/// A running children watch (kazoo's `ChildrenWatch`), from
+/// [`Client::children_watch`]. Stops when its function returns `false`, the
+/// znode is deleted, or when dropped.
+#[must_use = "a children watch stops when dropped"]
+#[derive(Debug)]
+pub struct ChildrenWatch {
+    task: WatchTask,
+}
+
+impl ChildrenWatch {
+    /// Whether it has stopped.
+    pub fn is_stopped(&self) -> bool {
+        self.task.is_finished()
+    }
+}
+
+/// A znode's children as a stream of [`ChildrenUpdate`]s, from
+/// [`Client::watch_children`]. Ends when the znode is deleted or the client
+/// is gone.
+#[must_use = "a stream does nothing unless polled"]
+#[derive(Debug)]
+pub struct ChildrenStream {
+    receiver: mpsc::UnboundedReceiver<ChildrenUpdate>,
+    _task: WatchTask,
+}
+
+impl ChildrenStream {
+    /// The next update.
+    pub async fn next(&mut self) -> Option<ChildrenUpdate> {
+        self.receiver.recv().await
+    }
+}
+
+impl Stream for ChildrenStream {
+    type Item = ChildrenUpdate;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<ChildrenUpdate>> {
+        self.receiver.poll_recv(cx)
+    }
+}
+
+impl Client {
+    /// Calls `function(children)` at once and after every change of the
+    /// znode's children (kazoo's `ChildrenWatch`; names sorted). The znode
+    /// must exist: if it does not, this fails with `NoNode`, and the watch
+    /// stops when it is deleted. It keeps watching across reconnects and
+    /// session loss; it is not called again when the children did not
+    /// change. Returning `false` stops it, as does dropping the handle.
+    ///
+    /// ```no_run
+    /// # async fn example(zk: zookit::Client) -> zookit::Result<()> {
+    /// let watch = zk
+    ///     .children_watch("/path/to/watch", |children| println!("Children are {children:?}"))
+    ///     .await?;
+    /// # drop(watch);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn children_watch<R: KeepWatching>(
+        &self,
+        path: &str,
+        mut function: impl FnMut(Vec<String>) -> R + Send + 'static,
+    ) -> Result<ChildrenWatch> {
+        self.children_watch_with(path, true, move |children, _| function(children)).await
+    }
+
+    /// Like [`children_watch`](Client::children_watch), with kazoo's options:
+    /// `allow_session_lost` (keep watching after the session is lost, as a
+    /// new session starts) and the event behind each call as a second
+    /// argument (kazoo's `send_event`).
+    pub async fn children_watch_with<R: KeepWatching>(
+        &self,
+        path: &str,
+        allow_session_lost: bool,
+        mut function: impl FnMut(Vec<String>, Option<WatchedEvent>) -> R + Send + 'static,
+    ) -> Result<ChildrenWatch> {
+        self.server_path(path).map_err(|e| e.with_op("childrenWatch"))?;
+        let client = self.downgrade();
+        let owned = path.to_owned();
+        start(self, "childrenWatch", path, move |first| {
+            let deliver = move |update: ChildrenUpdate| {
+                let keep = function(update.children, update.event).keep_watching();
+                let _ = first.report(Ok(()));
+                std::future::ready(keep)
+            };
+            watch_children(client, owned, allow_session_lost, deliver)
+        })
+        .await
+        .map(|task| ChildrenWatch { task })
+    }
+
+    /// The znode's children as a stream: the current names at once, then
+    /// after every change (the async form of
+    /// [`children_watch`](Client::children_watch)).
+    pub fn watch_children(&self, path: &str) -> Result<ChildrenStream> {
+        self.server_path(path).map_err(|e| e.with_op("childrenWatch"))?;
+        let (sender, receiver) = mpsc::unbounded_channel();
+        let deliver = move |update| std::future::ready(sender.send(update).is_ok());
+        let watch = watch_children(self.downgrade(), path.to_owned(), true, deliver);
+        Ok(ChildrenStream { receiver, _task: spawn(self, "childrenWatch", path, watch, None) })
+    }
+}
