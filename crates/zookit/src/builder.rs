@@ -196,6 +196,7 @@ impl ClientBuilder {
             return Err(Error::invalid_argument("the session timeout must be positive"));
         }
         let chroot = Chroot::new(connect.chroot);
+        let has_auth = !self.auth.is_empty();
         let session = SessionConfig {
             hosts,
             chroot: chroot.clone(),
@@ -215,6 +216,7 @@ impl ClientBuilder {
                 max_request_len: self.max_request_len,
                 connection_timeout: self.connection_timeout,
                 span: self.span,
+                has_auth,
             },
         )
     }

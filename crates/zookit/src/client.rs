@@ -50,6 +50,8 @@ pub(crate) struct ClientOptions {
     pub(crate) max_request_len: usize,
     pub(crate) connection_timeout: Duration,
     pub(crate) span: tracing::Span,
+    /// Whether credentials are sent on connecting (checked by `start`).
+    pub(crate) has_auth: bool,
 }
 
 impl std::fmt::Debug for Client {
@@ -115,27 +117,47 @@ impl Client {
     /// client stops trying and the error says so.
     pub async fn start(&self, timeout: Duration) -> Result<()> {
         let mut snapshot = self.inner.snapshot.clone();
-        snapshot.mark_unchanged();
+        let before = snapshot.borrow_and_update().client_state;
+        if before.is_connected() {
+            return Ok(());
+        }
         self.send(Command::Start)?;
+        // A state that ended the previous session is stale until the driver
+        // has taken the start.
+        let mut current =
+            !matches!(before, ClientState::Closed | ClientState::Expired | ClientState::AuthFailed);
         let connected = async {
             loop {
-                let state = snapshot.borrow_and_update().client_state;
-                match state {
-                    ClientState::Connected | ClientState::ConnectedReadOnly => return Ok(()),
-                    ClientState::Expired => {
-                        return Err(Error::from_code(zookit_proto::ErrorCode::SessionExpired));
+                if current {
+                    match snapshot.borrow_and_update().client_state {
+                        ClientState::Connected | ClientState::ConnectedReadOnly => return Ok(()),
+                        ClientState::Expired => {
+                            return Err(Error::from_code(zookit_proto::ErrorCode::SessionExpired));
+                        }
+                        ClientState::AuthFailed => {
+                            return Err(Error::from_code(zookit_proto::ErrorCode::AuthFailed));
+                        }
+                        ClientState::Closed => return Err(Error::new(ErrorKind::Closed)),
+                        ClientState::Connecting => {}
                     }
-                    ClientState::AuthFailed => {
-                        return Err(Error::from_code(zookit_proto::ErrorCode::AuthFailed));
-                    }
-                    ClientState::Connecting | ClientState::Closed => {}
                 }
                 if snapshot.changed().await.is_err() {
                     return Err(Error::new(ErrorKind::Closed));
                 }
+                current = true;
             }
         };
         match tokio::time::timeout(timeout, connected).await {
+            Ok(Ok(())) if self.inner.options.has_auth => {
+                // The server answers the credentials before any later
+                // request: one round trip tells whether it refused them.
+                match self.exists("/").await {
+                    Err(e) if e.is_auth_failed() => {
+                        Err(Error::from_code(zookit_proto::ErrorCode::AuthFailed).with_op("start"))
+                    }
+                    _ => Ok(()),
+                }
+            }
             Ok(result) => result.map_err(|e| e.with_op("start")),
             Err(_) => {
                 self.stop().await?;
@@ -271,15 +293,15 @@ impl Client {
         self.inner.commands.send(command).map_err(|_| Error::new(ErrorKind::Closed))
     }
 
-    /// Validates a client path and returns the server path.
-    pub(crate) fn server_path(&self, path: &str) -> Result<String> {
-        validate_path(path)?;
+    /// Validates a client path for `op` and returns the server path.
+    pub(crate) fn server_path(&self, op: &'static str, path: &str) -> Result<String> {
+        validate_path(path).map_err(|e| Error::from(e).with_op(op))?;
         Ok(self.inner.options.chroot.apply(path))
     }
 
     /// Validates a path for a sequential create and returns the server path.
-    pub(crate) fn server_sequential_path(&self, path: &str) -> Result<String> {
-        validate_sequential_path(path)?;
+    pub(crate) fn server_sequential_path(&self, op: &'static str, path: &str) -> Result<String> {
+        validate_sequential_path(path).map_err(|e| Error::from(e).with_op(op))?;
         Ok(self.inner.options.chroot.apply(path))
     }
 
@@ -317,7 +339,8 @@ impl Client {
         request: Request,
         watch: Option<WatchRequest>,
     ) -> Result<Response> {
-        let context = |e: Error| e.with_op(op).with_path(path);
+        let context =
+            |e: Error| if path.is_empty() { e.with_op(op) } else { e.with_op(op).with_path(path) };
         self.check_size(&request).map_err(context)?;
         let (reply, answer) = oneshot::channel();
         self.send(Command::Submit { request, reply, watch }).map_err(context)?;

@@ -106,6 +106,19 @@
 //!   the old one is lost), keeps probing for a read-write server, and moves
 //!   to one as soon as it answers.
 //!
+//! # Known server limitations
+//!
+//! ZooKeeper before 3.9 keeps one watch mode per session and znode
+//! (ZOOKEEPER-4466): a one-shot watch set on a znode that already has a
+//! persistent watch turns the persistent data watch into a one-shot one, and
+//! a persistent recursive watch on a znode with a child watch stops the
+//! child watch from firing. With 3.8 servers, do not mix persistent and
+//! one-shot watches on the same znode in one session (use a second client,
+//! or one kind of watch). Removing a persistent watch also removes every
+//! other watch of the session on that znode (3.8 has no persistent watcher
+//! type), so zookit removes it from the server only when no other watcher
+//! of the session needs the znode.
+//!
 //! # Pipelining
 //!
 //! Operations may run concurrently from any number of tasks: one driver task
@@ -127,9 +140,22 @@
 //! the caller blocks or sleeps; listeners and watch functions run on a
 //! callback thread and may call the client. Within an async runtime it
 //! refuses to block: use [`Client`] there. See [`blocking`].
+//!
+//! # Tree cache
+//!
+//! [`TreeCache`] keeps a local, always current copy of a subtree (kazoo's
+//! `TreeCache`, Curator's `CuratorCache`): data, stat and children of every
+//! node, answered from memory, and a stream of [`TreeEvent`]s (`NodeAdded`,
+//! `NodeUpdated`, `NodeRemoved`, `Initialized`, and the connection events).
+//! On ZooKeeper 3.6+ it rests on one persistent recursive watch; older
+//! servers get one-shot watches per node. Changes are applied and reported
+//! in the order the server made them, and after every reconnect or new
+//! session the cache catches up, reporting exactly what changed meanwhile.
+//! See [`cache`].
 
 pub mod blocking;
 mod builder;
+pub mod cache;
 mod chroot;
 mod client;
 mod driver;
@@ -146,6 +172,7 @@ mod watch;
 mod watchers;
 
 pub use builder::{ClientBuilder, DEFAULT_MAX_REQUEST_LEN};
+pub use cache::{TreeCache, TreeCacheBuilder, TreeEvent, TreeEvents};
 pub use client::{Client, StateChanges};
 pub use error::{Error, ErrorKind, Result};
 pub use four_letter::{four_letter_word, parse_server_version};
@@ -161,6 +188,6 @@ pub use watchers::{
     ChildrenStream, ChildrenUpdate, ChildrenWatch, DataStream, DataUpdate, DataWatch, KeepWatching,
 };
 pub use zookit_proto::{
-    Acl, AddWatchMode, ClientInfo, CreateMode, ErrorCode, EventType, Id, KeeperState, Perms, Stat,
-    WatcherType,
+    Acl, AddWatchMode, ClientInfo, CreateMode, DecodeError, ErrorCode, EventType, Id, KeeperState,
+    PathError, PathRule, Perms, Stat, WatcherType,
 };

@@ -1,6 +1,6 @@
-//! The blocking client handle and its builder: lifecycle, states, listeners
-//! and the plumbing every blocking operation goes through. The operations
-//! themselves are in `ops` and `write`.
+//! The blocking client handle: lifecycle, states, listeners and the
+//! plumbing every blocking operation goes through. The builder is in
+//! `builder`; the operations are in `ops` and `write`.
 
 use std::fmt;
 use std::future::Future;
@@ -9,11 +9,10 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::runtime::Handle;
-use zookit_proto::Acl;
 
-use super::CallbackThread;
 use super::runtime::{RuntimeThread, refuse_within_runtime, run_on};
 use super::watch::StateChanges;
+use super::{CallbackThread, ClientBuilder};
 use crate::{ClientState, ListenerId, Result, RetryPolicy, State};
 
 /// The shortest default command timeout, whatever the session timeout.
@@ -35,33 +34,44 @@ struct Inner {
     client: crate::Client,
     runtime: RuntimeThread,
     callbacks: CallbackThread,
+    settings: Settings,
+}
+
+/// What the builder settles for the blocking client itself.
+#[derive(Clone, Debug)]
+pub(super) struct Settings {
     /// The command timeout set on the builder, if any.
-    command_timeout: Option<Duration>,
+    pub(super) command_timeout: Option<Duration>,
     /// The session timeout asked for, until the server grants one.
-    session_timeout: Duration,
-    connection_timeout: Duration,
-    command_retry: RetryPolicy,
+    pub(super) session_timeout: Duration,
+    pub(super) connection_timeout: Duration,
+    pub(super) command_retry: RetryPolicy,
+}
+
+impl Settings {
+    /// The command timeout: the one set, or twice the session timeout (the
+    /// `granted` one once known), at least a few seconds.
+    pub(super) fn command_timeout(&self, granted: Option<Duration>) -> Duration {
+        self.command_timeout.unwrap_or_else(|| {
+            granted
+                .unwrap_or(self.session_timeout)
+                .saturating_mul(2)
+                .max(MIN_DEFAULT_COMMAND_TIMEOUT)
+        })
+    }
 }
 
 impl Drop for Inner {
     fn drop(&mut self) {
         // Close the session on the runtime, then stop the runtime.
         let client = self.client.clone();
-        let bound = command_timeout(self.command_timeout, self.session_timeout, None);
+        let bound = self.settings.command_timeout(None);
         self.runtime.shut_down(Box::pin(async move {
             if tokio::time::timeout(bound, client.stop()).await.is_err() {
                 tracing::warn!("the session did not close within {bound:?}; dropped anyway");
             }
         }));
     }
-}
-
-/// The command timeout: the one set, or twice the session timeout (the
-/// granted one once known) and at least a few seconds.
-fn command_timeout(set: Option<Duration>, asked: Duration, granted: Option<Duration>) -> Duration {
-    set.unwrap_or_else(|| {
-        granted.unwrap_or(asked).saturating_mul(2).max(MIN_DEFAULT_COMMAND_TIMEOUT)
-    })
 }
 
 impl fmt::Debug for Client {
@@ -74,6 +84,16 @@ impl fmt::Debug for Client {
 }
 
 impl Client {
+    /// A blocking client of `client`, which runs on `runtime`.
+    pub(super) fn new(
+        client: crate::Client,
+        runtime: RuntimeThread,
+        callbacks: CallbackThread,
+        settings: Settings,
+    ) -> Self {
+        Self { inner: Arc::new(Inner { client, runtime, callbacks, settings }) }
+    }
+
     /// A builder for a client of the servers in `hosts` (a kazoo-style
     /// connection string, `"host1:2181,host2:2181/optional/chroot"`).
     pub fn builder(hosts: impl Into<String>) -> ClientBuilder {
@@ -114,7 +134,7 @@ impl Client {
     /// timeout.
     pub fn restart(&self) -> Result<()> {
         let client = self.async_client().clone();
-        let bound = self.inner.connection_timeout.saturating_add(self.command_timeout());
+        let bound = self.inner.settings.connection_timeout.saturating_add(self.command_timeout());
         run_on(self.runtime_handle(), bound, "restart", "", async move { client.restart().await })
     }
 
@@ -165,11 +185,7 @@ impl Client {
     /// [`ErrorKind::Timeout`](crate::ErrorKind::Timeout); see
     /// [`ClientBuilder::command_timeout`].
     pub fn command_timeout(&self) -> Duration {
-        command_timeout(
-            self.inner.command_timeout,
-            self.inner.session_timeout,
-            self.session_timeout(),
-        )
+        self.inner.settings.command_timeout(self.session_timeout())
     }
 
     /// Calls `listener` with the new state on every change of the simple
@@ -210,7 +226,7 @@ impl Client {
     /// ```
     pub fn retry<T: Send + 'static>(&self, operation: impl FnMut() -> Result<T>) -> Result<T> {
         refuse_within_runtime("retry")?;
-        super::retry::run(&self.inner.command_retry, self.runtime_handle(), operation)
+        super::retry::run(&self.inner.settings.command_retry, self.runtime_handle(), operation)
     }
 
     // ---- plumbing ----
@@ -248,177 +264,5 @@ impl Client {
     /// A blocking handle of an async one-shot watch.
     pub(crate) fn watch(&self, watch: crate::Watch) -> super::Watch {
         super::Watch::new(watch, self.runtime_handle().clone(), self.callbacks().clone())
-    }
-}
-
-/// Configures a blocking [`Client`]: every option of the async
-/// [`crate::ClientBuilder`], and the [`command_timeout`](Self::command_timeout).
-/// Made by [`Client::builder`].
-///
-/// ```no_run
-/// use std::time::Duration;
-/// use zookit::blocking::Client;
-///
-/// # fn example() -> zookit::Result<()> {
-/// let client = Client::builder("zk1:2181,zk2:2181,zk3:2181/my-app")
-///     .session_timeout(Duration::from_secs(15))
-///     .command_timeout(Duration::from_secs(20))
-///     .connect()?;
-/// # Ok(())
-/// # }
-/// ```
-#[derive(Clone, Debug)]
-pub struct ClientBuilder {
-    inner: crate::ClientBuilder,
-    session_timeout: Duration,
-    connection_timeout: Duration,
-    command_retry: RetryPolicy,
-    command_timeout: Option<Duration>,
-}
-
-impl ClientBuilder {
-    /// A builder for the servers in `hosts`; see [`crate::ClientBuilder::new`].
-    pub fn new(hosts: impl Into<String>) -> Self {
-        // The async builder's defaults, which it does not expose.
-        Self {
-            inner: crate::ClientBuilder::new(hosts),
-            session_timeout: Duration::from_secs(10),
-            connection_timeout: Duration::from_secs(15),
-            command_retry: RetryPolicy::new(),
-            command_timeout: None,
-        }
-    }
-
-    /// The session timeout to ask for (default 10 s); see
-    /// [`crate::ClientBuilder::session_timeout`].
-    pub fn session_timeout(mut self, timeout: Duration) -> Self {
-        self.session_timeout = timeout;
-        self.inner = self.inner.session_timeout(timeout);
-        self
-    }
-
-    /// How long [`connect`](Self::connect) and [`Client::restart`] wait for
-    /// a session (default 15 s).
-    pub fn connection_timeout(mut self, timeout: Duration) -> Self {
-        self.connection_timeout = timeout;
-        self.inner = self.inner.connection_timeout(timeout);
-        self
-    }
-
-    /// How long each blocking call waits for its answer before it fails
-    /// with [`ErrorKind::Timeout`](crate::ErrorKind::Timeout) (the
-    /// operation may or may not have been applied then). Default: twice the
-    /// session timeout (the granted one once connected), at least 5 s, which
-    /// outlasts the wait of a request made while disconnected.
-    ///
-    /// `start`, `connect` and `restart` wait for their own timeout plus
-    /// this one; [`Client::retry`] bounds each try, not the whole.
-    pub fn command_timeout(mut self, timeout: Duration) -> Self {
-        self.command_timeout = Some(timeout);
-        self
-    }
-
-    /// Whether a read-only server is acceptable (default no); see
-    /// [`crate::ClientBuilder::read_only`].
-    pub fn read_only(mut self, allowed: bool) -> Self {
-        self.inner = self.inner.read_only(allowed);
-        self
-    }
-
-    /// Whether to try the servers in random order (default yes).
-    pub fn randomize_hosts(mut self, randomize: bool) -> Self {
-        self.inner = self.inner.randomize_hosts(randomize);
-        self
-    }
-
-    /// Credentials sent on every connection, such as `("digest",
-    /// "user:password")`.
-    pub fn auth(mut self, scheme: impl Into<String>, credential: impl AsRef<[u8]>) -> Self {
-        self.inner = self.inner.auth(scheme, credential);
-        self
-    }
-
-    /// The ACL of every znode created without one (default: open to the
-    /// world).
-    pub fn default_acl(mut self, acl: Vec<Acl>) -> Self {
-        self.inner = self.inner.default_acl(acl);
-        self
-    }
-
-    /// Resumes an existing session, from [`Client::client_id`] of another
-    /// client.
-    pub fn session(mut self, session_id: i64, password: impl AsRef<[u8]>) -> Self {
-        self.inner = self.inner.session(session_id, password);
-        self
-    }
-
-    /// The back-off between rounds of connection attempts; see
-    /// [`crate::ClientBuilder::connection_retry`].
-    pub fn connection_retry(mut self, policy: RetryPolicy) -> Self {
-        self.inner = self.inner.connection_retry(policy);
-        self
-    }
-
-    /// The policy of [`Client::retry`] (default: kazoo's `KazooRetry()`).
-    pub fn command_retry(mut self, policy: RetryPolicy) -> Self {
-        self.command_retry = policy.clone();
-        self.inner = self.inner.command_retry(policy);
-        self
-    }
-
-    /// The largest request to send; see
-    /// [`crate::ClientBuilder::max_request_len`].
-    pub fn max_request_len(mut self, len: usize) -> Self {
-        self.inner = self.inner.max_request_len(len);
-        self
-    }
-
-    /// The largest reply frame to accept (default: 1 MiB plus headroom).
-    pub fn max_frame_len(mut self, len: usize) -> Self {
-        self.inner = self.inner.max_frame_len(len);
-        self
-    }
-
-    /// The `tracing` span the client's logs are recorded in (default
-    /// `zookit`).
-    pub fn span(mut self, span: tracing::Span) -> Self {
-        self.inner = self.inner.span(span);
-        self
-    }
-
-    /// Creates the client without connecting; [`Client::start`] connects.
-    /// Starts the client's background thread, and the async client on it.
-    ///
-    /// Fails with [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument)
-    /// within an async runtime: use [`crate::ClientBuilder::build`] there.
-    pub fn build(self) -> Result<Client> {
-        refuse_within_runtime("build")?;
-        let runtime = RuntimeThread::start()?;
-        let callbacks = CallbackThread::start()?;
-        let bound = command_timeout(self.command_timeout, self.session_timeout, None);
-        let builder = self.inner;
-        // The async client spawns its tasks on the runtime it is made in.
-        let client = run_on(runtime.handle(), bound, "build", "", async move { builder.build() })?;
-        Ok(Client {
-            inner: Arc::new(Inner {
-                client,
-                runtime,
-                callbacks,
-                command_timeout: self.command_timeout,
-                session_timeout: self.session_timeout,
-                connection_timeout: self.connection_timeout,
-                command_retry: self.command_retry,
-            }),
-        })
-    }
-
-    /// Creates the client and starts its session, waiting up to the
-    /// connection timeout.
-    pub fn connect(self) -> Result<Client> {
-        refuse_within_runtime("connect")?;
-        let timeout = self.connection_timeout;
-        let client = self.build()?;
-        client.start(timeout)?;
-        Ok(client)
     }
 }

@@ -104,6 +104,7 @@
 //!   long as it is registered; remove the listener, or stop the session
 //!   (which fires every watch with its terminal event).
 
+mod builder;
 mod callbacks;
 mod client;
 mod ops;
@@ -112,7 +113,8 @@ mod runtime;
 mod watch;
 mod write;
 
+pub use builder::ClientBuilder;
 pub(crate) use callbacks::CallbackThread;
-pub use client::{Client, ClientBuilder};
+pub use client::Client;
 pub use watch::{PersistentWatch, StateChanges, Watch};
 pub use write::{Create, CreateWithStat, Delete, SetAcl, SetData, Transaction};

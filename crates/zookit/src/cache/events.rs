@@ -192,9 +192,13 @@ mod tests {
         assert_eq!(second.try_next(), None);
 
         bus.close();
-        assert!(second.receiver.try_recv().is_err_and(|e| e == mpsc::error::TryRecvError::Disconnected));
+        assert!(
+            second.receiver.try_recv().is_err_and(|e| e == mpsc::error::TryRecvError::Disconnected)
+        );
         let mut late = bus.subscribe();
-        assert!(late.receiver.try_recv().is_err_and(|e| e == mpsc::error::TryRecvError::Disconnected));
+        assert!(
+            late.receiver.try_recv().is_err_and(|e| e == mpsc::error::TryRecvError::Disconnected)
+        );
     }
 
     #[test]

@@ -70,7 +70,7 @@ impl Client {
         let addr = tokio::net::lookup_host(server.as_str()).await?.next().ok_or_else(|| {
             Error::new(ErrorKind::InvalidConnectString(format!("{server} resolves to no address")))
         })?;
-        four_letter_word(addr, word, COMMAND_TIMEOUT).await
+        four_letter_word(addr, word, COMMAND_TIMEOUT).await.map_err(|e| e.with_op("command"))
     }
 
     /// The version of the connected server, such as `(3, 8, 0)`.

@@ -59,7 +59,7 @@ impl<'a> Transaction<'a> {
     }
 
     fn push(mut self, path: &str, op: impl FnOnce(String) -> Op) -> Self {
-        match self.client.server_path(path) {
+        match self.client.server_path("multi", path) {
             Ok(server_path) => self.ops.push(op(server_path)),
             Err(e) => {
                 self.invalid.get_or_insert(e.with_op("multi"));
@@ -188,11 +188,11 @@ impl Client {
         for read in reads {
             ops.push(match read {
                 ReadOp::GetData(path) => Op::GetData(GetDataRequest {
-                    path: self.server_path(path).map_err(|e| e.with_op("multiRead"))?,
+                    path: self.server_path("multiRead", path)?,
                     watch: false,
                 }),
                 ReadOp::GetChildren(path) => Op::GetChildren(GetChildrenRequest {
-                    path: self.server_path(path).map_err(|e| e.with_op("multiRead"))?,
+                    path: self.server_path("multiRead", path)?,
                     watch: false,
                 }),
             });

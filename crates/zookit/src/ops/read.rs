@@ -37,7 +37,7 @@ impl Client {
 
     async fn exists_inner(&self, path: &str, watch: Option<WatchRequest>) -> Result<Option<Stat>> {
         let request = Request::Exists(ExistsRequest {
-            path: self.server_path(path)?,
+            path: self.server_path("exists", path)?,
             watch: watch.is_some(),
         });
         match self.call_watching("exists", path, request, watch).await {
@@ -50,8 +50,10 @@ impl Client {
 
     /// The znode's data and stat.
     pub async fn get(&self, path: &str) -> Result<(Bytes, Stat)> {
-        let request =
-            Request::GetData(GetDataRequest { path: self.server_path(path)?, watch: false });
+        let request = Request::GetData(GetDataRequest {
+            path: self.server_path("getData", path)?,
+            watch: false,
+        });
         match self.call("getData", path, request).await? {
             Response::GetData(r) => Ok((r.data, r.stat)),
             other => Err(unexpected("getData", path, &other)),
@@ -61,8 +63,10 @@ impl Client {
     /// Like [`get`](Client::get), and leaves a watch that fires when the
     /// znode's data changes or it is deleted.
     pub async fn get_watch(&self, path: &str) -> Result<(Bytes, Stat, Watch)> {
-        let request =
-            Request::GetData(GetDataRequest { path: self.server_path(path)?, watch: true });
+        let request = Request::GetData(GetDataRequest {
+            path: self.server_path("getData", path)?,
+            watch: true,
+        });
         let (registration, handle) = self.one_shot_watch(WatchKind::Data);
         match self.call_watching("getData", path, request, Some(registration)).await? {
             Response::GetData(r) => Ok((r.data, r.stat, handle)),
@@ -73,7 +77,7 @@ impl Client {
     /// The names of the znode's children, in no particular order.
     pub async fn get_children(&self, path: &str) -> Result<Vec<String>> {
         let request = Request::GetChildren(GetChildrenRequest {
-            path: self.server_path(path)?,
+            path: self.server_path("getChildren", path)?,
             watch: false,
         });
         match self.call("getChildren", path, request).await? {
@@ -85,7 +89,7 @@ impl Client {
     /// The names of the znode's children and the znode's stat.
     pub async fn get_children_with_stat(&self, path: &str) -> Result<(Vec<String>, Stat)> {
         let request = Request::GetChildren2(GetChildrenRequest {
-            path: self.server_path(path)?,
+            path: self.server_path("getChildren2", path)?,
             watch: false,
         });
         match self.call("getChildren2", path, request).await? {
@@ -99,7 +103,7 @@ impl Client {
     /// znode is deleted.
     pub async fn get_children_watch(&self, path: &str) -> Result<(Vec<String>, Stat, Watch)> {
         let request = Request::GetChildren2(GetChildrenRequest {
-            path: self.server_path(path)?,
+            path: self.server_path("getChildren2", path)?,
             watch: true,
         });
         let (registration, handle) = self.one_shot_watch(WatchKind::Child);
@@ -111,7 +115,7 @@ impl Client {
 
     /// The znode's ACL and stat.
     pub async fn get_acls(&self, path: &str) -> Result<(Vec<Acl>, Stat)> {
-        let request = Request::GetAcl(GetAclRequest { path: self.server_path(path)? });
+        let request = Request::GetAcl(GetAclRequest { path: self.server_path("getACL", path)? });
         match self.call("getACL", path, request).await? {
             Response::GetAcl(r) => Ok((r.acl, r.stat)),
             other => Err(unexpected("getACL", path, &other)),
@@ -121,7 +125,7 @@ impl Client {
     /// The paths of this session's ephemeral znodes under `prefix` (a path
     /// prefix, not necessarily a whole znode name; `/` for all).
     pub async fn get_ephemerals(&self, prefix: &str) -> Result<Vec<String>> {
-        let prefix_path = self.server_path(prefix)?;
+        let prefix_path = self.server_path("getEphemerals", prefix)?;
         let request = Request::GetEphemerals(GetEphemeralsRequest { prefix_path });
         match self.call("getEphemerals", prefix, request).await? {
             Response::GetEphemerals(r) => {
@@ -134,7 +138,7 @@ impl Client {
     /// The number of the znode's descendants (children, their children, ...).
     pub async fn get_all_children_number(&self, path: &str) -> Result<i32> {
         let request = Request::GetAllChildrenNumber(GetAllChildrenNumberRequest {
-            path: self.server_path(path)?,
+            path: self.server_path("getAllChildrenNumber", path)?,
         });
         match self.call("getAllChildrenNumber", path, request).await? {
             Response::GetAllChildrenNumber(r) => Ok(r.total_number),
@@ -145,7 +149,7 @@ impl Client {
     /// Makes the connected server catch up with the leader, so that reads
     /// after it see every write committed before it. Returns the path.
     pub async fn sync(&self, path: &str) -> Result<String> {
-        let request = Request::Sync(SyncRequest { path: self.server_path(path)? });
+        let request = Request::Sync(SyncRequest { path: self.server_path("sync", path)? });
         match self.call("sync", path, request).await? {
             Response::Sync(r) => Ok(self.client_path(r.path)),
             other => Err(unexpected("sync", path, &other)),

@@ -16,7 +16,8 @@ impl Client {
             AddWatchMode::Persistent => WatchKind::Persistent,
             AddWatchMode::PersistentRecursive => WatchKind::PersistentRecursive,
         };
-        let request = Request::AddWatch(AddWatchRequest { path: self.server_path(path)?, mode });
+        let request =
+            Request::AddWatch(AddWatchRequest { path: self.server_path("addWatch", path)?, mode });
         let (registration, watch) = self.persistent_watch(kind);
         self.call_watching("addWatch", path, request, Some(registration)).await?;
         Ok(watch)
@@ -28,7 +29,7 @@ impl Client {
     /// when no other watcher needs them.
     pub async fn remove_watches(&self, path: &str, watcher_type: WatcherType) -> Result<()> {
         let request = Request::RemoveWatches(RemoveWatchesRequest {
-            path: self.server_path(path)?,
+            path: self.server_path("removeWatches", path)?,
             watcher_type,
         });
         self.call("removeWatches", path, request).await.map(drop)

@@ -127,9 +127,9 @@ impl<'a> Create<'a> {
         let context = |e: Error| e.with_op("create").with_path(self.path.as_str());
         let (mode, ttl) = self.checked_mode().map_err(context)?;
         let server_path = if mode.is_sequential() {
-            self.client.server_sequential_path(&self.path)
+            self.client.server_sequential_path("create", &self.path)
         } else {
-            self.client.server_path(&self.path)
+            self.client.server_path("create", &self.path)
         }
         .map_err(context)?;
         let acl = self.acl.clone().unwrap_or_else(|| self.client.default_acl().to_vec());
@@ -226,8 +226,7 @@ impl<'a> IntoFuture for SetData<'a> {
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move {
-            let server_path =
-                self.client.server_path(&self.path).map_err(|e| e.with_op("setData"))?;
+            let server_path = self.client.server_path("setData", &self.path)?;
             let request = Request::SetData(SetDataRequest {
                 path: server_path,
                 data: self.data,
@@ -272,6 +271,7 @@ impl<'a> IntoFuture for Delete<'a> {
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move {
             if self.recursive {
+                self.client.server_path("delete", &self.path)?;
                 self.client.delete_descendants(&self.path).await?;
             }
             self.client.delete_one(&self.path, self.version).await
@@ -302,8 +302,7 @@ impl<'a> IntoFuture for SetAcl<'a> {
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move {
-            let server_path =
-                self.client.server_path(&self.path).map_err(|e| e.with_op("setACL"))?;
+            let server_path = self.client.server_path("setACL", &self.path)?;
             let request = Request::SetAcl(SetAclRequest {
                 path: server_path,
                 acl: self.acl,
@@ -348,26 +347,24 @@ impl Client {
     }
 
     /// Like [`ensure_path`](Client::ensure_path), with `acl` for the znodes
-    /// it creates.
+    /// it creates. Missing ancestors of the chroot are created too.
     pub async fn ensure_path_with_acl(&self, path: &str, acl: &[Acl]) -> Result<()> {
+        let server_path = self.server_path("create", path)?;
         // Try the deepest first: an existing path costs one request.
         let mut missing = Vec::new();
-        let mut current = path;
-        while current != "/" || self.chroot().is_some() {
-            match self.create_empty(current, acl).await {
-                Err(e) if e.is_no_node() => match parent(current) {
-                    Some(p) => {
-                        missing.push(current);
-                        current = p;
-                    }
-                    None => return Err(e),
-                },
+        let mut current = server_path.as_str();
+        while current != "/" {
+            match self.create_at_server_path(current, acl).await {
+                Err(e) if e.is_no_node() => {
+                    missing.push(current);
+                    current = parent(current).unwrap_or("/");
+                }
                 Err(e) if !e.is_node_exists() => return Err(e),
                 _ => break,
             }
         }
-        for child in missing.into_iter().rev() {
-            match self.create_empty(child, acl).await {
+        for server_path in missing.into_iter().rev() {
+            match self.create_at_server_path(server_path, acl).await {
                 Err(e) if !e.is_node_exists() => return Err(e),
                 _ => {}
             }
@@ -375,15 +372,16 @@ impl Client {
         Ok(())
     }
 
-    async fn create_empty(&self, path: &str, acl: &[Acl]) -> Result<()> {
-        let server_path = self.server_path(path).map_err(|e| e.with_op("create"))?;
+    /// Creates an empty persistent znode at a server path (chroot included).
+    async fn create_at_server_path(&self, server_path: &str, acl: &[Acl]) -> Result<()> {
+        let shown = self.client_path(server_path.to_owned());
         let request = Request::Create(CreateRequest {
-            path: server_path,
+            path: server_path.to_owned(),
             data: Bytes::new(),
             acl: acl.to_vec(),
             mode: CreateMode::Persistent,
         });
-        self.call("create", path, request).await.map(drop)
+        self.call("create", &shown, request).await.map(drop)
     }
 
     /// Sets the znode's data; await the builder for the new stat.
@@ -409,7 +407,7 @@ impl Client {
     }
 
     async fn delete_one(&self, path: &str, version: i32) -> Result<()> {
-        let server_path = self.server_path(path).map_err(|e| e.with_op("delete"))?;
+        let server_path = self.server_path("delete", path)?;
         self.call("delete", path, Request::Delete(DeleteRequest { path: server_path, version }))
             .await?;
         Ok(())

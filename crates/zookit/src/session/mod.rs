@@ -159,8 +159,9 @@ pub(crate) struct Session {
     pending: VecDeque<Pending>,
     queued: VecDeque<Queued>,
     auth: Vec<Auth>,
-    /// One entry per auth packet sent on this connection, answered in order.
-    auth_waiters: VecDeque<Option<oneshot::Sender<Result<()>>>>,
+    /// One entry per auth packet sent on this connection, answered in
+    /// order: its credentials (scheme, credential) and whoever waits.
+    auth_waiters: VecDeque<((String, Bytes), Option<oneshot::Sender<Result<()>>>)>,
     close_waiters: Vec<oneshot::Sender<()>>,
     watches: WatchRegistry,
 
@@ -423,7 +424,7 @@ impl Session {
         }
         if self.phase == Phase::Connected {
             self.send_auth(now, &scheme, &credential);
-            self.auth_waiters.push_back(Some(reply));
+            self.auth_waiters.push_back(((scheme.clone(), credential.clone()), Some(reply)));
             self.auth.push(Auth { scheme, credential, waiter: None });
         } else {
             self.auth.push(Auth { scheme, credential, waiter: Some(reply) });
@@ -433,16 +434,18 @@ impl Session {
     /// Forgets the watcher `id` (its handle was dropped), and removes the
     /// watch from the server when no local watcher of its kind is left.
     pub(crate) fn remove_watch(&mut self, now: Instant, id: u64) {
-        if let Some((path, watcher_type)) = self.watches.remove(id) {
-            // A request in flight may be setting the same kind of watch on
-            // the path: removing it from the server would undo that.
-            if self.watch_in_flight(&path, watcher_type) {
-                return;
-            }
-            if self.phase == Phase::Connected {
-                let request = Request::RemoveWatches(RemoveWatchesRequest { path, watcher_type });
-                self.send(now, request, None, None);
-            }
+        if let Some((path, kind)) = self.watches.remove(id) {
+            self.forget_server_watch(now, path, kind);
+        }
+    }
+
+    /// Removes the server's watch of `kind` on `path` unless a local
+    /// watcher, or a request in flight (which would be undone), needs it.
+    fn forget_server_watch(&mut self, now: Instant, path: String, kind: WatchKind) {
+        let Some(watcher_type) = self.watches.unneeded(&path, kind) else { return };
+        if self.phase == Phase::Connected && !self.watch_in_flight(&path, watcher_type) {
+            let request = Request::RemoveWatches(RemoveWatchesRequest { path, watcher_type });
+            self.send(now, request, None, None);
         }
     }
 
@@ -726,8 +729,10 @@ impl Session {
                 let _ = reply.send(Err(error()));
             }
         }
-        for waiter in self.auth_waiters.drain(..).flatten() {
-            let _ = waiter.send(Err(error()));
+        for (_, waiter) in self.auth_waiters.drain(..) {
+            if let Some(waiter) = waiter {
+                let _ = waiter.send(Err(error()));
+            }
         }
     }
 
@@ -854,7 +859,8 @@ impl Session {
         let mut auth = std::mem::take(&mut self.auth);
         for entry in &mut auth {
             self.send_auth(now, &entry.scheme, &entry.credential);
-            self.auth_waiters.push_back(entry.waiter.take());
+            self.auth_waiters
+                .push_back(((entry.scheme.clone(), entry.credential.clone()), entry.waiter.take()));
         }
         self.auth = auth;
         if !self.watches.is_empty() {
@@ -882,7 +888,7 @@ impl Session {
         Ok(())
     }
 
-    fn reply_received(&mut self, _now: Instant, mut frame: Bytes) -> Result<(), DecodeError> {
+    fn reply_received(&mut self, now: Instant, mut frame: Bytes) -> Result<(), DecodeError> {
         let header = ReplyHeader::decode(&mut frame)?;
         if header.zxid > 0 {
             self.last_zxid = self.last_zxid.max(header.zxid);
@@ -894,10 +900,16 @@ impl Session {
             }
             PING_XID => {}
             AUTH_XID => {
-                let waiter = self.auth_waiters.pop_front().flatten();
+                let (credentials, waiter) = self.auth_waiters.pop_front().unzip();
+                let waiter = waiter.flatten();
                 if header.err == ErrorCode::AuthFailed {
                     if let Some(waiter) = waiter {
                         let _ = waiter.send(Err(Error::from_code(ErrorCode::AuthFailed)));
+                    }
+                    // Refused credentials are not sent again: a new session
+                    // (restart) can then succeed.
+                    if let Some((scheme, credential)) = credentials {
+                        self.auth.retain(|a| a.scheme != scheme || a.credential != credential);
                     }
                     self.auth_failed();
                 } else if let Some(waiter) = waiter {
@@ -925,14 +937,14 @@ impl Session {
                     }
                 }
                 if let Some(pending) = self.pending.pop_front() {
-                    self.complete(pending, header.err, frame);
+                    self.complete(now, pending, header.err, frame);
                 }
             }
         }
         Ok(())
     }
 
-    fn complete(&mut self, pending: Pending, err: ErrorCode, mut body: Bytes) {
+    fn complete(&mut self, now: Instant, pending: Pending, err: ErrorCode, mut body: Bytes) {
         if pending.op == OpCode::CloseSession {
             self.finish_close();
             return;
@@ -951,7 +963,11 @@ impl Session {
                 }
                 _ => false,
             };
-            if register {
+            if register && watch.sender.is_closed() {
+                // The caller gave up on the request: nobody needs the watch
+                // the server just set.
+                self.forget_server_watch(now, path, watch.kind);
+            } else if register {
                 self.watches.add(&path, watch);
             }
         }

@@ -35,6 +35,16 @@ pub(crate) enum WatchSender {
     Stream(mpsc::UnboundedSender<WatchedEvent>),
 }
 
+impl WatchSender {
+    /// Whether the watcher's handle is gone.
+    pub(crate) fn is_closed(&self) -> bool {
+        match self {
+            Self::Once(sender) => sender.is_closed(),
+            Self::Stream(sender) => sender.is_closed(),
+        }
+    }
+}
+
 /// A watcher waiting for its request's reply to be registered.
 #[derive(Debug)]
 pub(crate) struct WatchRequest {
@@ -154,10 +164,9 @@ impl WatchRegistry {
         }
     }
 
-    /// Removes the watcher `id` (its handle was dropped). Returns the path
-    /// and the server-side kind to remove if no local watcher of that kind
-    /// is left on the path.
-    pub(crate) fn remove(&mut self, id: u64) -> Option<(String, WatcherType)> {
+    /// Removes the watcher `id` (its handle was dropped); returns its path
+    /// and kind.
+    pub(crate) fn remove(&mut self, id: u64) -> Option<(String, WatchKind)> {
         let (path, position) = self.by_path.iter().find_map(|(path, entries)| {
             entries.iter().position(|e| e.id == id).map(|i| (path.clone(), i))
         })?;
@@ -166,8 +175,18 @@ impl WatchRegistry {
         if removed.kind == WatchKind::PersistentRecursive {
             self.recursive_paths -= 1;
         }
+        if entries.is_empty() {
+            self.by_path.remove(&path);
+        }
+        Some((path, removed.kind))
+    }
+
+    /// The server-side watch to remove once no local watcher needs the
+    /// server's watch of `kind` on `path`; `None` while one does.
+    pub(crate) fn unneeded(&self, path: &str, kind: WatchKind) -> Option<WatcherType> {
+        let entries = self.by_path.get(path).map_or(&[][..], Vec::as_slice);
         let still = |kinds: &[WatchKind]| entries.iter().any(|e| kinds.contains(&e.kind));
-        let server_side = match removed.kind {
+        match kind {
             WatchKind::Data | WatchKind::Exist if !still(&[WatchKind::Data, WatchKind::Exist]) => {
                 Some(WatcherType::Data)
             }
@@ -178,11 +197,7 @@ impl WatchRegistry {
                 Some(WatcherType::Any)
             }
             _ => None,
-        };
-        if entries.is_empty() {
-            self.by_path.remove(&path);
         }
-        server_side.map(|kind| (path, kind))
     }
 
     /// The watches to re-arm on a new connection of the same session, with
@@ -212,10 +227,7 @@ impl WatchRegistry {
         let mut recursive_removed = 0;
         self.by_path.retain(|_, entries| {
             entries.retain(|e| {
-                let closed = match &e.sender {
-                    WatchSender::Once(sender) => sender.is_closed(),
-                    WatchSender::Stream(sender) => sender.is_closed(),
-                };
+                let closed = e.sender.is_closed();
                 if closed && e.kind == WatchKind::PersistentRecursive {
                     recursive_removed += 1;
                 }
@@ -338,9 +350,24 @@ mod tests {
         let _a = once(&mut r, 1, "/n", WatchKind::Data);
         let _b = once(&mut r, 2, "/n", WatchKind::Exist);
         let _c = once(&mut r, 3, "/n", WatchKind::Child);
-        assert_eq!(r.remove(1), None, "an exist watcher still needs the server's data watch");
-        assert_eq!(r.remove(2), Some(("/n".into(), WatcherType::Data)));
-        assert_eq!(r.remove(3), Some(("/n".into(), WatcherType::Children)));
+        let _p = stream(&mut r, 4, "/n", WatchKind::Persistent);
+        assert_eq!(r.remove(1), Some(("/n".into(), WatchKind::Data)));
+        assert_eq!(
+            r.unneeded("/n", WatchKind::Data),
+            None,
+            "an exist watcher still needs the server's data watch"
+        );
+        r.remove(2);
+        assert_eq!(r.unneeded("/n", WatchKind::Data), Some(WatcherType::Data));
+        assert_eq!(
+            r.unneeded("/n", WatchKind::Persistent),
+            None,
+            "3.8 removes persistent watches only with all"
+        );
+        r.remove(3);
+        assert_eq!(r.unneeded("/n", WatchKind::Child), Some(WatcherType::Children));
+        r.remove(4);
+        assert_eq!(r.unneeded("/n", WatchKind::Persistent), Some(WatcherType::Any));
         assert_eq!(r.remove(3), None, "unknown ids are ignored");
         assert!(r.is_empty());
     }

@@ -155,7 +155,7 @@ impl Client {
         allow_session_lost: bool,
         mut function: impl FnMut(Vec<String>, Option<WatchedEvent>) -> R + Send + 'static,
     ) -> Result<ChildrenWatch> {
-        self.server_path(path).map_err(|e| e.with_op("childrenWatch"))?;
+        self.server_path("childrenWatch", path)?;
         let client = self.downgrade();
         let owned = path.to_owned();
         start(self, "childrenWatch", path, move |first| {
@@ -174,7 +174,7 @@ impl Client {
     /// after every change (the async form of
     /// [`children_watch`](Client::children_watch)).
     pub fn watch_children(&self, path: &str) -> Result<ChildrenStream> {
-        self.server_path(path).map_err(|e| e.with_op("childrenWatch"))?;
+        self.server_path("childrenWatch", path)?;
         let (sender, receiver) = mpsc::unbounded_channel();
         let deliver = move |update| std::future::ready(sender.send(update).is_ok());
         let watch = watch_children(self.downgrade(), path.to_owned(), true, deliver);

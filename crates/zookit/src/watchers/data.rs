@@ -183,7 +183,7 @@ impl Client {
         + Send
         + 'static,
     ) -> Result<DataWatch> {
-        self.server_path(path).map_err(|e| e.with_op("dataWatch"))?;
+        self.server_path("dataWatch", path)?;
         let client = self.downgrade();
         let path = path.to_owned();
         start(self, "dataWatch", &path.clone(), move |first| {
@@ -201,7 +201,7 @@ impl Client {
     /// The znode's data as a stream: the current value at once, then every
     /// change (the async form of [`data_watch`](Client::data_watch)).
     pub fn watch_data(&self, path: &str) -> Result<DataStream> {
-        self.server_path(path).map_err(|e| e.with_op("dataWatch"))?;
+        self.server_path("dataWatch", path)?;
         let (sender, receiver) = mpsc::unbounded_channel();
         let deliver = move |update| std::future::ready(sender.send(update).is_ok());
         let watch = watch_data(self.downgrade(), path.to_owned(), deliver);

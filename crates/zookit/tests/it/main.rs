@@ -3,6 +3,7 @@
 
 mod admin;
 mod auth_acl;
+mod blocking;
 mod chroot;
 mod common;
 mod crud;
