@@ -117,34 +117,41 @@ impl Client {
     /// client stops trying and the error says so.
     pub async fn start(&self, timeout: Duration) -> Result<()> {
         let mut snapshot = self.inner.snapshot.clone();
-        let before = snapshot.borrow_and_update().client_state;
+        let (before, starts) = {
+            let current = snapshot.borrow_and_update();
+            (current.client_state, current.starts)
+        };
         if before.is_connected() {
             return Ok(());
         }
         self.send(Command::Start)?;
-        // A state that ended the previous session is stale until the driver
-        // has taken the start.
-        let mut current =
-            !matches!(before, ClientState::Closed | ClientState::Expired | ClientState::AuthFailed);
         let connected = async {
             loop {
-                if current {
-                    match snapshot.borrow_and_update().client_state {
-                        ClientState::Connected | ClientState::ConnectedReadOnly => return Ok(()),
-                        ClientState::Expired => {
-                            return Err(Error::from_code(zookit_proto::ErrorCode::SessionExpired));
+                {
+                    let current = snapshot.borrow_and_update();
+                    // States from before this start belong to the previous
+                    // session; a start while connecting changes nothing.
+                    if current.starts > starts || before == ClientState::Connecting {
+                        match current.client_state {
+                            ClientState::Connected | ClientState::ConnectedReadOnly => {
+                                return Ok(());
+                            }
+                            ClientState::Expired => {
+                                return Err(Error::from_code(
+                                    zookit_proto::ErrorCode::SessionExpired,
+                                ));
+                            }
+                            ClientState::AuthFailed => {
+                                return Err(Error::from_code(zookit_proto::ErrorCode::AuthFailed));
+                            }
+                            ClientState::Closed => return Err(Error::new(ErrorKind::Closed)),
+                            ClientState::Connecting => {}
                         }
-                        ClientState::AuthFailed => {
-                            return Err(Error::from_code(zookit_proto::ErrorCode::AuthFailed));
-                        }
-                        ClientState::Closed => return Err(Error::new(ErrorKind::Closed)),
-                        ClientState::Connecting => {}
                     }
                 }
                 if snapshot.changed().await.is_err() {
                     return Err(Error::new(ErrorKind::Closed));
                 }
-                current = true;
             }
         };
         match tokio::time::timeout(timeout, connected).await {
@@ -278,10 +285,11 @@ impl Client {
         self.inner.options.connection_timeout
     }
 
-    /// A reference that does not keep the session alive: background tasks
-    /// (watchers, caches) hold one, so dropping the last client still
-    /// closes the session.
-    pub(crate) fn downgrade(&self) -> WeakClient {
+    /// A reference that does not keep the session alive. Listeners and
+    /// callbacks that call the client should hold one (a `Client` captured
+    /// by a listener keeps the session open for ever); the watch helpers
+    /// and caches do.
+    pub fn downgrade(&self) -> WeakClient {
         WeakClient { inner: Arc::downgrade(&self.inner), snapshot: self.inner.snapshot.clone() }
     }
 
@@ -387,16 +395,23 @@ impl Client {
     }
 }
 
-/// A [`Client`] that does not keep the session alive.
+/// A [`Client`] that does not keep the session alive, from
+/// [`Client::downgrade`].
 #[derive(Clone)]
-pub(crate) struct WeakClient {
+pub struct WeakClient {
     inner: std::sync::Weak<Inner>,
     snapshot: watch::Receiver<Snapshot>,
 }
 
+impl std::fmt::Debug for WeakClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WeakClient").field("alive", &(self.inner.strong_count() > 0)).finish()
+    }
+}
+
 impl WeakClient {
     /// The client, while some handle to it is alive.
-    pub(crate) fn upgrade(&self) -> Option<Client> {
+    pub fn upgrade(&self) -> Option<Client> {
         self.inner.upgrade().map(|inner| Client { inner })
     }
 

@@ -263,6 +263,7 @@ impl Driver {
             client_id: self.session.client_id(),
             session_timeout: self.session.negotiated_timeout(),
             server: self.server.clone().filter(|_| self.session.client_state().is_connected()),
+            starts: self.session.starts(),
         };
         self.hub.publish(snapshot, change);
     }

@@ -30,6 +30,8 @@ pub(crate) struct Snapshot {
     pub(crate) session_timeout: Option<std::time::Duration>,
     /// The server currently connected to, as "host:port".
     pub(crate) server: Option<String>,
+    /// How many times the session was started.
+    pub(crate) starts: u64,
 }
 
 /// Identifies a listener for [`Client::remove_listener`](crate::Client::remove_listener).
@@ -62,6 +64,7 @@ impl Hub {
             client_id: None,
             session_timeout: None,
             server: None,
+            starts: 0,
         });
         let (changes, receiver) = mpsc::unbounded_channel();
         let registry = Arc::new(Mutex::new(Registry::default()));

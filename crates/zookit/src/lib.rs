@@ -106,6 +106,53 @@
 //!   the old one is lost), keeps probing for a read-write server, and moves
 //!   to one as soon as it answers.
 //!
+//! # Watch helpers (kazoo's `kazoo.recipe.watchers`)
+//!
+//! [`DataWatch`](Client::data_watch) and [`ChildrenWatch`](Client::children_watch)
+//! call a function at once and after every change, across reconnects and new
+//! sessions, never twice for the same value; returning `false` stops them.
+//! [`Client::patient_children`] waits for the children to settle. Each has a
+//! stream form ([`Client::watch_data`], [`Client::watch_children`]) and a
+//! blocking form on [`blocking::Client`], whose functions run on a callback
+//! thread.
+//!
+//! ```no_run
+//! # async fn example(zk: zookit::Client) -> zookit::Result<()> {
+//! // @zk.DataWatch('/path/to/watch')
+//! let data_watch = zk
+//!     .data_watch("/path/to/watch", |data, stat| {
+//!         println!("Data is {data:?}");
+//!         println!("Version is {:?}", stat.map(|s| s.version));
+//!     })
+//!     .await?;
+//!
+//! // @zk.ChildrenWatch('/path/to/watch')
+//! let children_watch = zk
+//!     .children_watch("/path/to/watch", |children| println!("Children are {children:?}"))
+//!     .await?;
+//!
+//! // PatientChildrenWatch(zk, '/some/path', time_boundary=5)
+//! let (children, changed) = zk.patient_children("/some/path", std::time::Duration::from_secs(5)).await?;
+//! # let _ = (data_watch, children_watch, children, changed);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The same, blocking:
+//!
+//! ```no_run
+//! # fn example(zk: zookit::blocking::Client) -> zookit::Result<()> {
+//! let data_watch = zk.data_watch("/path/to/watch", |data, stat| {
+//!     println!("Data is {data:?}, version {:?}", stat.map(|s| s.version));
+//! })?;
+//! let children_watch = zk.children_watch("/path/to/watch", |children| println!("Children are {children:?}"))?;
+//! let (children, mut changed) = zk.patient_children("/some/path", std::time::Duration::from_secs(5))?;
+//! let later = changed.wait(); // blocks until the children change
+//! # let _ = (data_watch, children_watch, children, later);
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Known server limitations
 //!
 //! ZooKeeper before 3.9 keeps one watch mode per session and znode
@@ -173,7 +220,7 @@ mod watchers;
 
 pub use builder::{ClientBuilder, DEFAULT_MAX_REQUEST_LEN};
 pub use cache::{TreeCache, TreeCacheBuilder, TreeEvent, TreeEvents};
-pub use client::{Client, StateChanges};
+pub use client::{Client, StateChanges, WeakClient};
 pub use error::{Error, ErrorKind, Result};
 pub use four_letter::{four_letter_word, parse_server_version};
 pub use hosts::{ConnectString, HostPort};

@@ -256,6 +256,21 @@ impl Client {
         run_on(self.runtime_handle(), self.command_timeout(), op, path, future)
     }
 
+    /// Like [`run`](Self::run), waiting at most `timeout`.
+    pub(crate) fn run_for<T, F>(
+        &self,
+        op: &'static str,
+        path: &str,
+        timeout: Duration,
+        future: F,
+    ) -> Result<T>
+    where
+        T: Send + 'static,
+        F: Future<Output = Result<T>> + Send + 'static,
+    {
+        run_on(self.runtime_handle(), timeout, op, path, future)
+    }
+
     /// What an operation's future owns: the async client and the path.
     pub(crate) fn owned(&self, path: &str) -> (crate::Client, String) {
         (self.inner.client.clone(), path.to_owned())

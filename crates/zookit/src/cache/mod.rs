@@ -49,6 +49,12 @@
 //!   differences, then [`TreeEvent::ConnectionReconnected`]: ZooKeeper does
 //!   not replay what a persistent watch missed while disconnected.
 //!
+//! With ZooKeeper before 3.9, a session keeps one watch mode per znode
+//! (ZOOKEEPER-4466, see the [crate documentation](crate)): do not set
+//! one-shot watches on the cache's root with the cache's client, or the
+//! persistent recursive watch may stop after its next event. Use a second
+//! client for them.
+//!
 //! The cached stat is the one read with the data: its children counters
 //! (`cversion`, `num_children`, `pzxid`) may lag; ask
 //! [`TreeCache::get_children`] for the children.

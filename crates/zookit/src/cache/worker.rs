@@ -242,6 +242,9 @@ impl Worker {
     /// Queues a read of `kind` on `path`, with a one-shot watch if the node
     /// needs one.
     fn push(&mut self, path: String, kind: OpKind, walk: Option<WalkId>) {
+        let Some(client) = self.client.upgrade() else {
+            return; // the client is gone: its state stream ends next
+        };
         let watch = match (&mut self.strategy, kind.watch_kind()) {
             (Strategy::OneShot(one_shot), Some(watch_kind)) => one_shot.want(&path, watch_kind),
             _ => None,
@@ -249,9 +252,6 @@ impl Worker {
         if matches!(kind, OpKind::Exists) && watch.is_none() {
             return; // the root's exists watch is set already
         }
-        let Some(client) = self.client.upgrade() else {
-            return; // the client is gone: its state stream ends next
-        };
         self.walks.queued(walk);
         let request = issue(&client, &path, kind, watch.is_some());
         self.pipeline.push(Op { path, kind, watch, walk }, request);

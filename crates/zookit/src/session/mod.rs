@@ -112,6 +112,11 @@ struct Queued {
     watch: Option<WatchRequest>,
 }
 
+/// An auth scheme and credential.
+type Credentials = (String, Bytes);
+/// Whoever waits for the server's answer to credentials.
+type AuthWaiter = oneshot::Sender<Result<()>>;
+
 /// Credentials to send on every connection.
 struct Auth {
     scheme: String,
@@ -127,6 +132,9 @@ pub(crate) struct Session {
     phase: Phase,
     /// Whether the session was ever started (a restart begins a new session).
     started: bool,
+    /// How many times the session was started: tells a new start's states
+    /// from the previous session's.
+    starts: u64,
     state: State,
     client_state: ClientState,
     changes: VecDeque<(State, ClientState)>,
@@ -161,7 +169,7 @@ pub(crate) struct Session {
     auth: Vec<Auth>,
     /// One entry per auth packet sent on this connection, answered in
     /// order: its credentials (scheme, credential) and whoever waits.
-    auth_waiters: VecDeque<((String, Bytes), Option<oneshot::Sender<Result<()>>>)>,
+    auth_waiters: VecDeque<(Credentials, Option<AuthWaiter>)>,
     close_waiters: Vec<oneshot::Sender<()>>,
     watches: WatchRegistry,
 
@@ -200,6 +208,7 @@ impl Session {
             rng: StdRng::from_os_rng(),
             phase: Phase::Closed,
             started: false,
+            starts: 0,
             state: State::Lost,
             client_state: ClientState::Closed,
             changes: VecDeque::new(),
@@ -252,6 +261,11 @@ impl Session {
     /// The session id and password, once a server has granted them.
     pub(crate) fn client_id(&self) -> Option<(i64, Bytes)> {
         (self.session_id != 0).then(|| (self.session_id, self.passwd.clone()))
+    }
+
+    /// How many times the session was started.
+    pub(crate) fn starts(&self) -> u64 {
+        self.starts
     }
 
     /// The session timeout the server granted, once connected.
@@ -340,6 +354,7 @@ impl Session {
             self.last_zxid = 0;
         }
         self.started = true;
+        self.starts += 1;
         self.failed_in_round = 0;
         self.failed_rounds = 0;
         self.failing_since = Some(now);

@@ -155,14 +155,37 @@ impl Client {
         allow_session_lost: bool,
         mut function: impl FnMut(Vec<String>, Option<WatchedEvent>) -> R + Send + 'static,
     ) -> Result<ChildrenWatch> {
+        self.children_watch_delivering(path, allow_session_lost, move |update: ChildrenUpdate| {
+            std::future::ready(function(update.children, update.event).keep_watching())
+        })
+        .await
+    }
+
+    /// Starts a children watch whose updates go to `deliver` (on the
+    /// watch's task); it answers whether to keep watching. Returns once the
+    /// first update was delivered.
+    pub(crate) async fn children_watch_delivering<F, Fut>(
+        &self,
+        path: &str,
+        allow_session_lost: bool,
+        mut deliver: F,
+    ) -> Result<ChildrenWatch>
+    where
+        F: FnMut(ChildrenUpdate) -> Fut + Send + 'static,
+        Fut: Future<Output = bool> + Send + 'static,
+    {
         self.server_path("childrenWatch", path)?;
         let client = self.downgrade();
         let owned = path.to_owned();
         start(self, "childrenWatch", path, move |first| {
-            let deliver = move |update: ChildrenUpdate| {
-                let keep = function(update.children, update.event).keep_watching();
-                let _ = first.report(Ok(()));
-                std::future::ready(keep)
+            let deliver = move |update| {
+                let keep = deliver(update);
+                let first = first.clone();
+                async move {
+                    let keep = keep.await;
+                    let _ = first.report(Ok(()));
+                    keep
+                }
             };
             watch_children(client, owned, allow_session_lost, deliver)
         })

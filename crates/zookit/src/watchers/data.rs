@@ -183,16 +183,38 @@ impl Client {
         + Send
         + 'static,
     ) -> Result<DataWatch> {
+        self.data_watch_delivering(path, move |update: DataUpdate| {
+            std::future::ready(function(update.data, update.stat, update.event).keep_watching())
+        })
+        .await
+    }
+
+    /// Starts a data watch whose updates go to `deliver` (on the watch's
+    /// task); it answers whether to keep watching. Returns once the first
+    /// update was delivered.
+    pub(crate) async fn data_watch_delivering<F, Fut>(
+        &self,
+        path: &str,
+        mut deliver: F,
+    ) -> Result<DataWatch>
+    where
+        F: FnMut(DataUpdate) -> Fut + Send + 'static,
+        Fut: Future<Output = bool> + Send + 'static,
+    {
         self.server_path("dataWatch", path)?;
         let client = self.downgrade();
-        let path = path.to_owned();
-        start(self, "dataWatch", &path.clone(), move |first| {
-            let deliver = move |update: DataUpdate| {
-                let keep = function(update.data, update.stat, update.event).keep_watching();
-                let _ = first.report(Ok(()));
-                std::future::ready(keep)
+        let owned = path.to_owned();
+        start(self, "dataWatch", path, move |first| {
+            let deliver = move |update| {
+                let keep = deliver(update);
+                let first = first.clone();
+                async move {
+                    let keep = keep.await;
+                    let _ = first.report(Ok(()));
+                    keep
+                }
             };
-            watch_data(client, path, deliver)
+            watch_data(client, owned, deliver)
         })
         .await
         .map(|task| DataWatch { task })

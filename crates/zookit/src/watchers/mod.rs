@@ -6,6 +6,7 @@
 //! twice for the same value), and stops when the function returns `false`
 //! or its handle is dropped. They do not keep the client alive.
 
+mod blocking;
 mod children;
 mod data;
 mod patient;

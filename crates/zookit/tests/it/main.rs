@@ -13,5 +13,6 @@ mod four_letter;
 mod limits;
 mod states;
 mod transactions;
+mod tree_cache;
 mod watchers;
 mod watches;

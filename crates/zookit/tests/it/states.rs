@@ -64,11 +64,13 @@ async fn a_listener_may_call_the_client() {
     let zk = client("listener-calls").await;
     let (tx, rx) = tokio::sync::oneshot::channel();
     let tx = Mutex::new(Some(tx));
-    let inner = zk.clone();
+    // A listener holds a weak reference, so that it does not keep the
+    // session alive.
+    let weak = zk.downgrade();
     zk.add_listener(move |state| {
         if state == State::Lost {
             // Calling back into the client from a listener must not deadlock it.
-            let inner = inner.clone();
+            let Some(inner) = weak.upgrade() else { return };
             let tx = tx.lock().unwrap().take();
             tokio::spawn(async move {
                 let result = inner.exists("/").await;

@@ -424,3 +424,88 @@ async fn no_change_is_missed_and_none_reported_twice_across_a_server_restart() {
     data.stays_at(2).await;
     assert_eq!(children.len(), 2);
 }
+
+// ---- the blocking forms ----
+
+/// A blocking client on a fresh chroot of the shared server (created).
+fn blocking_client(name: &str) -> zookit::blocking::Client {
+    init_logging();
+    let zk = zookit::blocking::Client::connect(
+        shared().connect_string_with_chroot(&unique_chroot(name)),
+    )
+    .unwrap();
+    zk.ensure_path("/").unwrap();
+    zk
+}
+
+/// Waits (blocking, bounded) until `condition` holds.
+fn wait_until(what: &str, condition: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + crate::common::WAIT;
+    while !condition() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what}: not within {:?}",
+            crate::common::WAIT
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn blocking_data_watch_may_call_the_client_from_its_function() {
+    let zk = blocking_client("bdw");
+    zk.create("/n", "v0").send().unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&seen);
+    let inner = zk.clone();
+    let _watch = zk
+        .data_watch("/n", move |data, _| {
+            // A blocking call inside the function: it runs on the callback
+            // thread, not the driver's, so it cannot deadlock.
+            let children = inner.get_children("/").unwrap();
+            sink.lock().unwrap().push((data, children.len()));
+        })
+        .unwrap();
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [(Some(Bytes::from("v0")), 1)],
+        "called at once, before data_watch returns"
+    );
+    zk.set("/n", "v1").send().unwrap();
+    wait_until("the second call", || seen.lock().unwrap().len() == 2);
+    assert_eq!(seen.lock().unwrap()[1], (Some(Bytes::from("v1")), 1));
+}
+
+#[test]
+fn blocking_children_watch_stops_when_its_function_returns_false() {
+    let zk = blocking_client("bcw");
+    zk.create("/p", "").send().unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&seen);
+    let watch = zk
+        .children_watch("/p", move |children| {
+            sink.lock().unwrap().push(children.clone());
+            children.len() < 2
+        })
+        .unwrap();
+    zk.create("/p/a", "").send().unwrap();
+    zk.create("/p/b", "").send().unwrap();
+    wait_until("stopped", || watch.is_stopped());
+    zk.create("/p/c", "").send().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(seen.lock().unwrap().last().unwrap(), &["a", "b"]);
+    assert!(zk.children_watch("/missing", |_| ()).unwrap_err().is_no_node());
+}
+
+#[test]
+fn blocking_patient_children() {
+    let zk = blocking_client("bpc");
+    zk.create("/p", "").send().unwrap();
+    zk.create("/p/a", "").send().unwrap();
+    let (children, mut changed) = zk.patient_children("/p", Duration::from_millis(200)).unwrap();
+    assert_eq!(children, ["a"]);
+    assert!(changed.wait_timeout(Duration::from_millis(100)).is_none(), "no change yet");
+    zk.create("/p/b", "").send().unwrap();
+    let event = changed.wait_timeout(crate::common::WAIT).expect("the change is signalled");
+    assert_eq!(event.event_type, EventType::NodeChildrenChanged);
+}

@@ -1,0 +1,133 @@
+//! The watch helpers of the blocking client: their functions run on the
+//! client's callback thread, so they may call the client.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use zookit_proto::Stat;
+
+use super::{ChildrenUpdate, ChildrenWatch, DataUpdate, DataWatch, KeepWatching};
+use crate::Result;
+use crate::blocking::{Client, Watch};
+use crate::watch::WatchedEvent;
+
+impl Client {
+    /// Calls `function(data, stat)` at once and after every change of the
+    /// znode's data (kazoo's `DataWatch`); see
+    /// [`crate::Client::data_watch`]. The function runs on the client's
+    /// callback thread, so it may call the client.
+    ///
+    /// ```no_run
+    /// # fn example(zk: zookit::blocking::Client) -> zookit::Result<()> {
+    /// let watch = zk.data_watch("/path/to/watch", |data, stat| {
+    ///     println!("Data is {data:?}");
+    ///     println!("Version is {:?}", stat.map(|s| s.version));
+    /// })?;
+    /// # drop(watch);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn data_watch<R: KeepWatching>(
+        &self,
+        path: &str,
+        mut function: impl FnMut(Option<Bytes>, Option<Stat>) -> R + Send + 'static,
+    ) -> Result<DataWatch> {
+        self.data_watch_with_event(path, move |data, stat, _| function(data, stat))
+    }
+
+    /// Like [`data_watch`](Client::data_watch), with the event behind each
+    /// call as a third argument.
+    pub fn data_watch_with_event<R: KeepWatching>(
+        &self,
+        path: &str,
+        function: impl FnMut(Option<Bytes>, Option<Stat>, Option<WatchedEvent>) -> R + Send + 'static,
+    ) -> Result<DataWatch> {
+        let callbacks = self.callbacks().clone();
+        let function = Arc::new(Mutex::new(function));
+        let (client, owned) = self.owned(path);
+        self.run("dataWatch", path, async move {
+            client
+                .data_watch_delivering(&owned, move |update: DataUpdate| {
+                    let function = Arc::clone(&function);
+                    let callbacks = callbacks.clone();
+                    async move {
+                        let call = move || {
+                            let mut function =
+                                function.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                            function(update.data, update.stat, update.event).keep_watching()
+                        };
+                        // A panicking function stops its watch (the panic is logged).
+                        callbacks.call(call).await.unwrap_or(false)
+                    }
+                })
+                .await
+        })
+    }
+
+    /// Calls `function(children)` at once and after every change of the
+    /// znode's children (kazoo's `ChildrenWatch`); see
+    /// [`crate::Client::children_watch`]. The function runs on the client's
+    /// callback thread.
+    pub fn children_watch<R: KeepWatching>(
+        &self,
+        path: &str,
+        mut function: impl FnMut(Vec<String>) -> R + Send + 'static,
+    ) -> Result<ChildrenWatch> {
+        self.children_watch_with(path, true, move |children, _| function(children))
+    }
+
+    /// Like [`children_watch`](Client::children_watch), with kazoo's
+    /// `allow_session_lost` and the event as a second argument.
+    pub fn children_watch_with<R: KeepWatching>(
+        &self,
+        path: &str,
+        allow_session_lost: bool,
+        function: impl FnMut(Vec<String>, Option<WatchedEvent>) -> R + Send + 'static,
+    ) -> Result<ChildrenWatch> {
+        let callbacks = self.callbacks().clone();
+        let function = Arc::new(Mutex::new(function));
+        let (client, owned) = self.owned(path);
+        self.run("childrenWatch", path, async move {
+            client
+                .children_watch_delivering(
+                    &owned,
+                    allow_session_lost,
+                    move |update: ChildrenUpdate| {
+                        let function = Arc::clone(&function);
+                        let callbacks = callbacks.clone();
+                        async move {
+                            let call = move || {
+                                let mut function = function
+                                    .lock()
+                                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                                function(update.children, update.event).keep_watching()
+                            };
+                            callbacks.call(call).await.unwrap_or(false)
+                        }
+                    },
+                )
+                .await
+        })
+    }
+
+    /// The znode's children once they have not changed for `time_boundary`,
+    /// and a watch that fires when they change later (kazoo's
+    /// `PatientChildrenWatch`); see [`crate::Client::patient_children`].
+    /// Gives up with a timeout error if the children keep changing for
+    /// longer than the time boundary plus ten command timeouts.
+    pub fn patient_children(
+        &self,
+        path: &str,
+        time_boundary: Duration,
+    ) -> Result<(Vec<String>, Watch)> {
+        let (client, owned) = self.owned(path);
+        let (children, watch) = self.run_for(
+            "patientChildren",
+            path,
+            time_boundary + self.command_timeout() * 10,
+            async move { client.patient_children(&owned, time_boundary).await },
+        )?;
+        Ok((children, self.watch(watch)))
+    }
+}
