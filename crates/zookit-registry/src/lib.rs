@@ -47,5 +47,14 @@
 //! );
 //! ```
 
+mod error;
+mod keeper;
+mod register;
+mod resolve;
 pub mod tree;
 pub mod value;
+mod zk;
+
+pub use error::{Error, Result};
+pub use register::RegisteringServer;
+pub use zk::{CONNECTION_STRING_ENV, DEFAULT_CONNECTION_STRING, ZooKeeper, ZooKeeperBuilder, default_connection_string};

@@ -1,0 +1,189 @@
+//! Registering servers: ephemeral `host:port` nodes under a service's
+//! providers, kept across session expiry.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use zookit::{Acl, Client, Id, Perms};
+
+use crate::value::{Map, Value, encode_node_data};
+use crate::{Error, Result, ZooKeeper};
+
+/// The event a registration hook sees before a server's node is created
+/// (zc.zk's `RegisteringServer`): it may add or change properties.
+#[derive(Debug)]
+pub struct RegisteringServer<'a> {
+    /// The (resolved) path of the service's providers node.
+    pub path: &'a str,
+    /// The node's name, `host:port`.
+    pub name: &'a str,
+    /// The properties the node will hold.
+    pub properties: &'a mut Map,
+}
+
+type Hook = Arc<dyn Fn(&mut RegisteringServer<'_>) + Send + Sync>;
+
+/// One registered server.
+#[derive(Clone, Debug)]
+struct Registration {
+    /// The node's full path.
+    path: String,
+    /// Its data (the encoded properties).
+    data: String,
+}
+
+/// The servers registered by a helper, and its registration hooks.
+#[derive(Default)]
+pub(crate) struct Registrations {
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    entries: Vec<Registration>,
+    hooks: Vec<Hook>,
+}
+
+impl Registrations {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Forgets every registration (the session is being closed).
+    pub(crate) fn clear(&self) {
+        self.lock().entries.clear();
+    }
+
+    /// Records new data for a registered node, to be used when it is
+    /// created again.
+    pub(crate) fn update_data(&self, path: &str, data: &str) {
+        for entry in self.lock().entries.iter_mut().filter(|e| e.path == path) {
+            entry.data = data.to_owned();
+        }
+    }
+
+    /// Creates every registered node again in the client's current session
+    /// (after a session expired). Nodes left by an older session are
+    /// replaced; nodes of this session are kept.
+    pub(crate) async fn recreate(&self, client: &Client) -> Result<()> {
+        let entries = self.lock().entries.clone();
+        let session = client.client_id().map(|(id, _)| id);
+        for entry in entries {
+            create_registration(client, &entry.path, &entry.data, session).await?;
+            tracing::info!(path = entry.path, "registration re-created");
+        }
+        Ok(())
+    }
+}
+
+/// The world may read registrations; only their session may change them.
+fn read_only_acl() -> Vec<Acl> {
+    vec![Acl::new(Perms::READ, Id::anyone())]
+}
+
+/// Creates a registration node; one already there from another session is
+/// replaced.
+async fn create_registration(client: &Client, path: &str, data: &str, session: Option<i64>) -> Result<()> {
+    loop {
+        match client.create(path, data).ephemeral().acl(read_only_acl()).await {
+            Ok(_) => return Ok(()),
+            Err(e) if e.is_node_exists() => match client.exists(path).await? {
+                Some(stat) if Some(stat.ephemeral_owner) == session => return Ok(()),
+                Some(stat) => match client.delete(path).version(stat.version).await {
+                    Ok(()) => {}
+                    Err(e) if e.is_no_node() || e.is_bad_version() => {}
+                    Err(e) => return Err(e.into()),
+                },
+                None => {}
+            },
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// The names to register for `address`: itself, or for a blank host
+/// (`":8080"`), every non-loopback IPv4 address of the machine (the
+/// loopback one if there is none).
+fn address_names(address: &str) -> Result<Vec<String>> {
+    let (host, port) = address.rsplit_once(':').ok_or_else(|| Error::InvalidAddress(address.to_owned()))?;
+    let port: u16 = port.parse().map_err(|_| Error::InvalidAddress(address.to_owned()))?;
+    if !host.is_empty() {
+        return Ok(vec![address.to_owned()]);
+    }
+    let mut names: Vec<String> = if_addrs::get_if_addrs()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|iface| !iface.is_loopback())
+        .filter_map(|iface| match iface.ip() {
+            std::net::IpAddr::V4(ip) => Some(format!("{ip}:{port}")),
+            std::net::IpAddr::V6(_) => None,
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    if names.is_empty() {
+        names.push(format!("127.0.0.1:{port}"));
+    }
+    Ok(names)
+}
+
+impl ZooKeeper {
+    /// Adds a hook called before each server's node is created, which may
+    /// add properties (zc.zk's `RegisteringServer` event).
+    pub fn on_registering(&self, hook: impl Fn(&mut RegisteringServer<'_>) + Send + Sync + 'static) {
+        self.registrations().lock().hooks.push(Arc::new(hook));
+    }
+
+    /// Registers a server at `address` (`host:port`; a blank host, as in
+    /// `":8080"`, registers every non-loopback IPv4 address) as a provider
+    /// of the service at `path` (resolved through links): an ephemeral,
+    /// world-readable child named `host:port` whose data is `properties`
+    /// plus `pid`. Registrations are created again after a session expiry.
+    pub async fn register(&self, path: &str, address: &str, properties: Map) -> Result<()> {
+        let parent = self.resolve(path).await?;
+        let session = self.client().client_id().map(|(id, _)| id);
+        for name in address_names(address)? {
+            let mut properties = properties.clone();
+            properties.entry("pid").or_insert_with(|| Value::from(std::process::id()));
+            let hooks = self.registrations().lock().hooks.clone();
+            for hook in hooks {
+                hook(&mut RegisteringServer { path: &parent, name: &name, properties: &mut properties });
+            }
+            let path = crate::resolve::child_path(&parent, &name);
+            let data = encode_node_data(&properties);
+            create_registration(self.client(), &path, &data, session).await?;
+            let mut state = self.registrations().lock();
+            state.entries.retain(|e| e.path != path);
+            state.entries.push(Registration { path, data });
+        }
+        Ok(())
+    }
+
+    /// Removes a registration made by [`register`](Self::register).
+    pub async fn unregister(&self, path: &str, address: &str) -> Result<()> {
+        let parent = self.resolve(path).await?;
+        for name in address_names(address)? {
+            let path = crate::resolve::child_path(&parent, &name);
+            self.registrations().lock().entries.retain(|e| e.path != path);
+            match self.client().delete(&path).await {
+                Err(e) if !e.is_no_node() => return Err(e.into()),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses() {
+        assert_eq!(address_names("10.0.0.1:80").unwrap(), ["10.0.0.1:80"]);
+        assert!(matches!(address_names("nope"), Err(Error::InvalidAddress(_))));
+        assert!(matches!(address_names("h:port"), Err(Error::InvalidAddress(_))));
+        let blank = address_names(":8080").unwrap();
+        assert!(!blank.is_empty());
+        assert!(blank.iter().all(|name| name.ends_with(":8080") && !name.starts_with(':')));
+    }
+}

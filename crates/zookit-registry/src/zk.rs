@@ -1,0 +1,181 @@
+//! The helper: zc.zk's `ZooKeeper` object.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tracing::warn;
+use zookit::{Client, Stat};
+
+use crate::keeper::Keeper;
+use crate::register::Registrations;
+use crate::{Error, Result};
+
+/// The environment variable holding the default connection string.
+pub const CONNECTION_STRING_ENV: &str = "ZC_ZK_CONNECTION_STRING";
+/// The connection string used when none is given and the environment
+/// variable is not set.
+pub const DEFAULT_CONNECTION_STRING: &str = "127.0.0.1:2181";
+
+/// zc.zk's `ZooKeeper` helper: service registration and discovery, live
+/// children and properties, symbolic and property links, and the tree text
+/// format's import and export.
+///
+/// Cheap to clone. Sessions are kept: after a session expires, the helper
+/// starts a new one and registers its servers again (kazoo and zc.zk do
+/// the same).
+#[derive(Clone)]
+pub struct ZooKeeper {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: Client,
+    owns_client: bool,
+    registrations: Arc<Registrations>,
+    _keeper: Keeper,
+}
+
+/// Options for [`ZooKeeper::builder`].
+#[derive(Clone, Debug, Default)]
+pub struct ZooKeeperBuilder {
+    hosts: Option<String>,
+    session_timeout: Option<Duration>,
+    wait: Option<Duration>,
+}
+
+impl ZooKeeperBuilder {
+    /// The connection string (default: `$ZC_ZK_CONNECTION_STRING`, else
+    /// `127.0.0.1:2181`), optionally with a chroot.
+    pub fn hosts(mut self, hosts: impl Into<String>) -> Self {
+        self.hosts = Some(hosts.into());
+        self
+    }
+
+    /// The session timeout to ask for (default: the client's, 10 s).
+    pub fn session_timeout(mut self, timeout: Duration) -> Self {
+        self.session_timeout = Some(timeout);
+        self
+    }
+
+    /// Keep trying to connect, for at most `limit`, instead of failing after
+    /// the first attempt (zc.zk's `wait=True`); every failed attempt is
+    /// logged.
+    pub fn wait(mut self, limit: Duration) -> Self {
+        self.wait = Some(limit);
+        self
+    }
+
+    /// Connects. Fails with [`Error::FailedConnect`] if no session can be had
+    /// (within the wait, if one was set).
+    pub async fn connect(self) -> Result<ZooKeeper> {
+        let hosts = self.hosts.unwrap_or_else(default_connection_string);
+        let deadline = self.wait.map(|wait| tokio::time::Instant::now() + wait);
+        loop {
+            let mut builder = Client::builder(hosts.clone());
+            if let Some(timeout) = self.session_timeout {
+                builder = builder.session_timeout(timeout);
+            }
+            match builder.connect().await {
+                Ok(client) => return Ok(ZooKeeper::new(client, true)),
+                Err(cause) => match deadline {
+                    Some(deadline) if tokio::time::Instant::now() < deadline => {
+                        warn!(%hosts, error = %cause, "can't connect to ZooKeeper yet; trying again");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                    _ => return Err(Error::FailedConnect { hosts, cause }),
+                },
+            }
+        }
+    }
+}
+
+/// `$ZC_ZK_CONNECTION_STRING`, else `127.0.0.1:2181`.
+pub fn default_connection_string() -> String {
+    std::env::var(CONNECTION_STRING_ENV).unwrap_or_else(|_| DEFAULT_CONNECTION_STRING.to_owned())
+}
+
+impl ZooKeeper {
+    /// Connects to `hosts` (or the default connection string).
+    pub async fn connect(hosts: Option<&str>) -> Result<Self> {
+        let mut builder = Self::builder();
+        if let Some(hosts) = hosts {
+            builder = builder.hosts(hosts);
+        }
+        builder.connect().await
+    }
+
+    /// Options for connecting.
+    pub fn builder() -> ZooKeeperBuilder {
+        ZooKeeperBuilder::default()
+    }
+
+    /// A helper using an existing client; [`close`](Self::close) then leaves
+    /// the client open. The helper restarts the client's session if it
+    /// expires, to register its servers again.
+    pub fn from_client(client: Client) -> Self {
+        Self::new(client, false)
+    }
+
+    fn new(client: Client, owns_client: bool) -> Self {
+        let registrations = Arc::new(Registrations::default());
+        let keeper = Keeper::start(&client, Arc::clone(&registrations));
+        Self { inner: Arc::new(Inner { client, owns_client, registrations, _keeper: keeper }) }
+    }
+
+    /// The client the helper uses.
+    pub fn client(&self) -> &Client {
+        &self.inner.client
+    }
+
+    pub(crate) fn registrations(&self) -> &Arc<Registrations> {
+        &self.inner.registrations
+    }
+
+    /// Closes the session (its registrations vanish at once), unless the
+    /// helper was made from an existing client.
+    pub async fn close(&self) -> Result<()> {
+        self.inner.registrations.clear();
+        if self.inner.owns_client {
+            self.inner.client.stop().await?;
+        }
+        Ok(())
+    }
+
+    // ---- kazoo shortcuts, as zc.zk offers them ----
+
+    /// The node's stat, if it exists.
+    pub async fn exists(&self, path: &str) -> Result<Option<Stat>> {
+        Ok(self.client().exists(path).await?)
+    }
+
+    /// Creates a node (with the client's default ACL); returns its path.
+    pub async fn create(&self, path: &str, data: impl AsRef<[u8]>) -> Result<String> {
+        Ok(self.client().create(path, data).await?)
+    }
+
+    /// Deletes a node.
+    pub async fn delete(&self, path: &str) -> Result<()> {
+        Ok(self.client().delete(path).await?)
+    }
+
+    /// The node's children.
+    pub async fn get_children(&self, path: &str) -> Result<Vec<String>> {
+        Ok(self.client().get_children(path).await?)
+    }
+
+    /// The node's data and stat.
+    pub async fn get(&self, path: &str) -> Result<(bytes::Bytes, Stat)> {
+        Ok(self.client().get(path).await?)
+    }
+
+    /// Sets the node's data.
+    pub async fn set(&self, path: &str, data: impl AsRef<[u8]>) -> Result<Stat> {
+        Ok(self.client().set(path, data).await?)
+    }
+}
+
+impl std::fmt::Debug for ZooKeeper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ZooKeeper").field("client", &self.inner.client).finish_non_exhaustive()
+    }
+}
