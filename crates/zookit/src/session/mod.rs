@@ -351,7 +351,8 @@ impl Session {
             self.passwd = Bytes::from_static(&[0; 16]);
             self.seen_read_write = false;
             self.negotiated_timeout = None;
-            self.last_zxid = 0;
+            // The last zxid seen stays: a server behind what this client
+            // already saw must not serve its new session either.
         }
         self.started = true;
         self.starts += 1;
