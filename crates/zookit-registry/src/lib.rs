@@ -47,14 +47,23 @@
 //! );
 //! ```
 
+mod callbacks;
+mod children;
 mod error;
 mod keeper;
+mod properties;
 mod register;
 mod resolve;
 pub mod tree;
 pub mod value;
 mod zk;
 
+pub use callbacks::CallbackResult;
+pub use children::Children;
 pub use error::{Error, Result};
+pub use properties::Properties;
 pub use register::RegisteringServer;
-pub use zk::{CONNECTION_STRING_ENV, DEFAULT_CONNECTION_STRING, ZooKeeper, ZooKeeperBuilder, default_connection_string};
+pub use zk::{
+    CONNECTION_STRING_ENV, DEFAULT_CONNECTION_STRING, ZooKeeper, ZooKeeperBuilder,
+    default_connection_string,
+};

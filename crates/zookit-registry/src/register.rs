@@ -53,23 +53,22 @@ impl Registrations {
         self.lock().entries.clear();
     }
 
-    /// Records new data for a registered node, to be used when it is
-    /// created again.
-    pub(crate) fn update_data(&self, path: &str, data: &str) {
-        for entry in self.lock().entries.iter_mut().filter(|e| e.path == path) {
-            entry.data = data.to_owned();
-        }
-    }
-
     /// Creates every registered node again in the client's current session
-    /// (after a session expired). Nodes left by an older session are
-    /// replaced; nodes of this session are kept.
+    /// (after a session expired), with its latest properties.
     pub(crate) async fn recreate(&self, client: &Client) -> Result<()> {
         let entries = self.lock().entries.clone();
         let session = client.client_id().map(|(id, _)| id);
         for entry in entries {
-            create_registration(client, &entry.path, &entry.data, session).await?;
-            tracing::info!(path = entry.path, "registration re-created");
+            match create_registration(client, &entry.path, &entry.data, session).await {
+                Ok(()) => tracing::info!(path = entry.path, "registration re-created"),
+                Err(err) if err.code() == Some(zookit::ErrorCode::NodeExists) => {
+                    tracing::warn!(
+                        path = entry.path,
+                        "another session registered the same address; not replaced"
+                    );
+                }
+                Err(err) => return Err(err),
+            }
         }
         Ok(())
     }
@@ -80,19 +79,26 @@ fn read_only_acl() -> Vec<Acl> {
     vec![Acl::new(Perms::READ, Id::anyone())]
 }
 
-/// Creates a registration node; one already there from another session is
-/// replaced.
-async fn create_registration(client: &Client, path: &str, data: &str, session: Option<i64>) -> Result<()> {
+/// Creates a registration node. One this session made before is replaced
+/// (registering again updates the properties); one of another session is
+/// left, and the error is `NodeExists`.
+async fn create_registration(
+    client: &Client,
+    path: &str,
+    data: &str,
+    session: Option<i64>,
+) -> Result<()> {
     loop {
         match client.create(path, data).ephemeral().acl(read_only_acl()).await {
             Ok(_) => return Ok(()),
             Err(e) if e.is_node_exists() => match client.exists(path).await? {
-                Some(stat) if Some(stat.ephemeral_owner) == session => return Ok(()),
-                Some(stat) => match client.delete(path).version(stat.version).await {
-                    Ok(()) => {}
-                    Err(e) if e.is_no_node() || e.is_bad_version() => {}
-                    Err(e) => return Err(e.into()),
-                },
+                Some(stat) if Some(stat.ephemeral_owner) == session => {
+                    match client.delete(path).version(stat.version).await {
+                        Err(e) if !e.is_no_node() && !e.is_bad_version() => return Err(e.into()),
+                        _ => {}
+                    }
+                }
+                Some(_) => return Err(e.into()),
                 None => {}
             },
             Err(e) => return Err(e.into()),
@@ -104,7 +110,8 @@ async fn create_registration(client: &Client, path: &str, data: &str, session: O
 /// (`":8080"`), every non-loopback IPv4 address of the machine (the
 /// loopback one if there is none).
 fn address_names(address: &str) -> Result<Vec<String>> {
-    let (host, port) = address.rsplit_once(':').ok_or_else(|| Error::InvalidAddress(address.to_owned()))?;
+    let (host, port) =
+        address.rsplit_once(':').ok_or_else(|| Error::InvalidAddress(address.to_owned()))?;
     let port: u16 = port.parse().map_err(|_| Error::InvalidAddress(address.to_owned()))?;
     if !host.is_empty() {
         return Ok(vec![address.to_owned()]);
@@ -129,7 +136,10 @@ fn address_names(address: &str) -> Result<Vec<String>> {
 impl ZooKeeper {
     /// Adds a hook called before each server's node is created, which may
     /// add properties (zc.zk's `RegisteringServer` event).
-    pub fn on_registering(&self, hook: impl Fn(&mut RegisteringServer<'_>) + Send + Sync + 'static) {
+    pub fn on_registering(
+        &self,
+        hook: impl Fn(&mut RegisteringServer<'_>) + Send + Sync + 'static,
+    ) {
         self.registrations().lock().hooks.push(Arc::new(hook));
     }
 
@@ -146,7 +156,11 @@ impl ZooKeeper {
             properties.entry("pid").or_insert_with(|| Value::from(std::process::id()));
             let hooks = self.registrations().lock().hooks.clone();
             for hook in hooks {
-                hook(&mut RegisteringServer { path: &parent, name: &name, properties: &mut properties });
+                hook(&mut RegisteringServer {
+                    path: &parent,
+                    name: &name,
+                    properties: &mut properties,
+                });
             }
             let path = crate::resolve::child_path(&parent, &name);
             let data = encode_node_data(&properties);

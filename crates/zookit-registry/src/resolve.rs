@@ -27,7 +27,8 @@ impl ZooKeeper {
             if self.client().exists(&path).await?.is_some() {
                 return Ok(path);
             }
-            let Some((base, name)) = path.rsplit_once('/').filter(|(_, name)| !name.is_empty()) else {
+            let Some((base, name)) = path.rsplit_once('/').filter(|(_, name)| !name.is_empty())
+            else {
                 return Err(Error::NoNode { path });
             };
             let base = if base.is_empty() { "/".to_owned() } else { base.to_owned() };
@@ -42,7 +43,8 @@ impl ZooKeeper {
                 Err(e) => return Err(e.into()),
             };
             let properties = decode_node_data(&data);
-            let Some(Value::String(target)) = properties.get(&format!("{name}{LINK_SUFFIX}")) else {
+            let Some(Value::String(target)) = properties.get(&format!("{name}{LINK_SUFFIX}"))
+            else {
                 return Err(Error::NoNode { path });
             };
             let target = resolve_link_target(&base, target);
@@ -64,7 +66,8 @@ impl ZooKeeper {
             Some(dir) => child_path(dir, target.rsplit('/').next().unwrap_or_default()),
             None => source.to_owned(),
         };
-        let Some((parent, name)) = source.rsplit_once('/').filter(|(_, name)| !name.is_empty()) else {
+        let Some((parent, name)) = source.rsplit_once('/').filter(|(_, name)| !name.is_empty())
+        else {
             return Err(Error::NoNode { path: source });
         };
         let parent = self.resolve(if parent.is_empty() { "/" } else { parent }).await?;

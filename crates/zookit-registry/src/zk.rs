@@ -127,6 +127,12 @@ impl ZooKeeper {
         &self.inner.client
     }
 
+    /// A reference that does not keep the helper (and its session) alive,
+    /// for background tasks.
+    pub(crate) fn downgrade(&self) -> WeakZooKeeper {
+        WeakZooKeeper(Arc::downgrade(&self.inner))
+    }
+
     pub(crate) fn registrations(&self) -> &Arc<Registrations> {
         &self.inner.registrations
     }
@@ -171,6 +177,17 @@ impl ZooKeeper {
     /// Sets the node's data.
     pub async fn set(&self, path: &str, data: impl AsRef<[u8]>) -> Result<Stat> {
         Ok(self.client().set(path, data).await?)
+    }
+}
+
+/// A [`ZooKeeper`] that does not keep the helper alive.
+#[derive(Clone)]
+pub(crate) struct WeakZooKeeper(std::sync::Weak<Inner>);
+
+impl WeakZooKeeper {
+    /// The helper, while some handle to it is alive.
+    pub(crate) fn upgrade(&self) -> Option<ZooKeeper> {
+        self.0.upgrade().map(|inner| ZooKeeper { inner })
     }
 }
 

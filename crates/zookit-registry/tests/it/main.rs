@@ -1,6 +1,7 @@
 //! Integration tests of zookit-registry: one binary, one module per subject.
 
 mod graph;
+mod live;
 mod parse_errors;
 mod readme;
 mod roundtrip;
