@@ -229,12 +229,27 @@ impl Client {
         super::retry::run(&self.inner.settings.command_retry, self.runtime_handle(), operation)
     }
 
-    // ---- plumbing ----
+    // ---- for code built on the async client ----
 
-    /// The async client the blocking client runs.
-    pub(crate) fn async_client(&self) -> &crate::Client {
+    /// The async client this blocking client runs: code written for
+    /// [`crate::Client`] (recipes, caches) can be given it and run with
+    /// [`block_on`](Self::block_on).
+    pub fn async_client(&self) -> &crate::Client {
         &self.inner.client
     }
+
+    /// Runs `future` on the client's runtime and waits for it, with no time
+    /// bound of its own: the future must bound itself (or be cancellable).
+    /// Fails, without running it, when called within an async runtime.
+    pub fn block_on<T, F>(&self, future: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: Future<Output = Result<T>> + Send + 'static,
+    {
+        run_on(self.runtime_handle(), Duration::MAX, "block_on", "", future)
+    }
+
+    // ---- plumbing ----
 
     /// The thread this client runs listeners and watch functions on.
     pub(crate) fn callbacks(&self) -> &CallbackThread {
