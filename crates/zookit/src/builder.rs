@@ -11,7 +11,9 @@ use crate::chroot::Chroot;
 use crate::client::Client;
 use crate::hosts::ConnectString;
 use crate::retry::RetryPolicy;
+use crate::sasl::SaslCredentials;
 use crate::session::SessionConfig;
+use crate::tls::TlsOptions;
 use crate::{Error, Result};
 
 /// The largest request ZooKeeper accepts by default (`jute.maxbuffer`):
@@ -49,6 +51,8 @@ pub struct ClientBuilder {
     command_retry: RetryPolicy,
     max_request_len: usize,
     max_frame_len: usize,
+    sasl: Option<SaslCredentials>,
+    tls: Option<TlsOptions>,
     span: tracing::Span,
 }
 
@@ -70,6 +74,8 @@ impl fmt::Debug for ClientBuilder {
             )
             .field("default_acl", &self.default_acl)
             .field("resume", &self.resume.as_ref().map(|(id, _)| format!("{id:#x}")))
+            .field("sasl", &self.sasl)
+            .field("tls", &self.tls)
             .finish_non_exhaustive()
     }
 }
@@ -94,6 +100,8 @@ impl ClientBuilder {
             command_retry: RetryPolicy::new(),
             max_request_len: DEFAULT_MAX_REQUEST_LEN,
             max_frame_len: DEFAULT_MAX_FRAME_LEN,
+            sasl: None,
+            tls: None,
             span: tracing::info_span!("zookit"),
         }
     }
@@ -175,6 +183,23 @@ impl ClientBuilder {
         self
     }
 
+    /// SASL credentials (kazoo's `sasl_options`), used to authenticate every
+    /// connection before anything else is sent; only DIGEST-MD5 is
+    /// supported. A refusal ends the session with `AuthFailed`.
+    pub fn sasl(mut self, credentials: SaslCredentials) -> Self {
+        self.sasl = Some(credentials);
+        self
+    }
+
+    /// Connects with TLS (kazoo's `use_ssl`), to the servers' secure client
+    /// ports. Certificate files are read when the client is built; a
+    /// certificate failure on every server ends the session with a
+    /// [`Tls`](crate::ErrorKind::Tls) error naming the host and the cause.
+    pub fn tls(mut self, tls: TlsOptions) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
     /// The `tracing` span the client's logs are recorded in (default
     /// `zookit`), for telling clients apart.
     pub fn span(mut self, span: tracing::Span) -> Self {
@@ -206,6 +231,7 @@ impl ClientBuilder {
             resume: self.resume,
             connection_retry: self.connection_retry,
             max_frame_len: self.max_frame_len,
+            sasl: self.sasl,
         };
         Client::spawn(
             session,
@@ -217,6 +243,7 @@ impl ClientBuilder {
                 connection_timeout: self.connection_timeout,
                 span: self.span,
                 has_auth,
+                tls: self.tls,
             },
         )
     }

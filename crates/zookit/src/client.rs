@@ -19,7 +19,7 @@ use crate::session::watches::{WatchKind, WatchRequest, WatchSender};
 use crate::session::{Session, SessionConfig};
 use crate::state::{ClientState, State};
 use crate::watch::{PersistentWatch, Watch, WatchGuard};
-use crate::{ClientBuilder, Error, ErrorKind, Result};
+use crate::{ClientBuilder, Error, ErrorKind, Result, TlsOptions};
 
 /// A ZooKeeper client: one session, kept alive across reconnects, shared
 /// by every clone of the handle.
@@ -52,6 +52,8 @@ pub(crate) struct ClientOptions {
     pub(crate) span: tracing::Span,
     /// Whether credentials are sent on connecting (checked by `start`).
     pub(crate) has_auth: bool,
+    /// TLS, if the servers' secure ports are used.
+    pub(crate) tls: Option<TlsOptions>,
 }
 
 impl std::fmt::Debug for Client {
@@ -87,13 +89,11 @@ impl Client {
         let (dropped_watches, dropped_receiver) = mpsc::unbounded_channel();
         let (hub, dispatcher) = Hub::new();
         let hub = Arc::new(hub);
+        let tls = options.tls.as_ref().map(TlsOptions::config).transpose()?;
         let now = tokio::time::Instant::now().into_std();
-        let driver = Driver::new(
-            Session::new(config, now),
-            command_receiver,
-            dropped_receiver,
-            Arc::clone(&hub),
-        );
+        let session = Session::new(config, now);
+        let driver =
+            Driver::new(session, command_receiver, dropped_receiver, Arc::clone(&hub), tls);
         runtime.spawn(driver.instrument(options.span.clone()));
         runtime.spawn(dispatcher.instrument(options.span.clone()));
         let snapshot = hub.snapshot();
@@ -142,7 +142,10 @@ impl Client {
                                 ));
                             }
                             ClientState::AuthFailed => {
-                                return Err(Error::from_code(zookit_proto::ErrorCode::AuthFailed));
+                                return Err(match &current.failure {
+                                    Some(failure) => Error::new(ErrorKind::Tls(failure.clone())),
+                                    None => Error::from_code(zookit_proto::ErrorCode::AuthFailed),
+                                });
                             }
                             ClientState::Closed => return Err(Error::new(ErrorKind::Closed)),
                             ClientState::Connecting => {}

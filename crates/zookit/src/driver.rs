@@ -8,6 +8,7 @@
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -24,7 +25,7 @@ use crate::hosts::HostPort;
 use crate::hub::{Hub, Snapshot, StateChange};
 use crate::session::watches::WatchRequest;
 use crate::session::{Action, ReplySender, Session};
-use crate::transport::{self, Transport};
+use crate::transport::{self, Transport, TransportError, is_certificate_failure};
 
 /// What a client asks of its driver.
 pub(crate) enum Command {
@@ -43,7 +44,7 @@ const COMMAND_BATCH: usize = 1024;
 /// Room kept free in the read buffer before each read.
 const READ_RESERVE: usize = 64 * 1024;
 
-type Connecting = Pin<Box<dyn Future<Output = io::Result<Transport>> + Send>>;
+type Connecting = Pin<Box<dyn Future<Output = Result<Transport, TransportError>> + Send>>;
 
 /// The driver future. It completes when every client handle is gone and the
 /// session is closed.
@@ -57,8 +58,9 @@ pub(crate) struct Driver {
     transport: Option<Transport>,
     connecting: Option<Connecting>,
     server: Option<String>,
+    tls: Option<Arc<rustls::ClientConfig>>,
     timer: Pin<Box<Sleep>>,
-    hub: std::sync::Arc<Hub>,
+    hub: Arc<Hub>,
 }
 
 impl Driver {
@@ -66,7 +68,8 @@ impl Driver {
         session: Session,
         commands: mpsc::UnboundedReceiver<Command>,
         dropped_watches: mpsc::UnboundedReceiver<u64>,
-        hub: std::sync::Arc<Hub>,
+        hub: Arc<Hub>,
+        tls: Option<Arc<rustls::ClientConfig>>,
     ) -> Self {
         let (probe_sender, probes) = mpsc::unbounded_channel();
         Self {
@@ -79,6 +82,7 @@ impl Driver {
             transport: None,
             connecting: None,
             server: None,
+            tls,
             timer: Box::pin(tokio::time::sleep(Duration::from_secs(3600))),
             hub,
         }
@@ -143,8 +147,8 @@ impl Driver {
                 self.session.connected(Self::now());
             }
             Err(err) => {
-                debug!(error = %err, "connection failed");
-                self.session.connect_failed(Self::now());
+                debug!(error = %err.message, "connection failed");
+                self.session.connect_failed(Self::now(), err.fatal.then_some(err.message));
             }
         }
         true
@@ -164,22 +168,21 @@ impl Driver {
                 true
             }
             Poll::Ready(result) => {
-                debug!(error = ?result.err(), "connection closed");
-                self.transport = None;
-                self.session.transport_closed(Self::now());
+                self.connection_failed(result.err());
                 true
             }
         }
     }
 
-    /// Writes what is buffered. Returns whether anything happened.
+    /// Writes what is buffered, and flushes it (TLS buffers records).
+    /// Returns whether anything happened.
     fn poll_write(&mut self, cx: &mut Context<'_>) -> bool {
         let Some(transport) = self.transport.as_mut() else { return false };
         let mut progressed = false;
         loop {
             let buf = self.session.write_buf();
             if buf.is_empty() {
-                return progressed;
+                break;
             }
             match Pin::new(&mut *transport).poll_write(cx, buf) {
                 Poll::Ready(Ok(n)) if n > 0 => {
@@ -188,13 +191,27 @@ impl Driver {
                 }
                 Poll::Pending => return progressed,
                 Poll::Ready(result) => {
-                    debug!(error = ?result.err(), "write failed");
-                    self.transport = None;
-                    self.session.transport_closed(Self::now());
+                    self.connection_failed(result.err());
                     return true;
                 }
             }
         }
+        if progressed {
+            if let Poll::Ready(Err(err)) = Pin::new(&mut *transport).poll_flush(cx) {
+                self.connection_failed(Some(err));
+            }
+        }
+        progressed
+    }
+
+    /// The connection failed (or ended, without an error).
+    fn connection_failed(&mut self, error: Option<io::Error>) {
+        debug!(error = ?error, "connection closed");
+        let fatal = error.filter(is_certificate_failure).map(|err| {
+            format!("TLS with {} failed: {err}", self.server.as_deref().unwrap_or("the server"))
+        });
+        self.transport = None;
+        self.session.transport_closed(Self::now(), fatal);
     }
 
     /// Fires the session's timer if due, and re-arms it.
@@ -230,8 +247,8 @@ impl Driver {
                 Action::Connect(host) => {
                     self.transport = None;
                     self.server = Some(host.to_string());
-                    self.connecting =
-                        Some(Box::pin(transport::connect(host, self.session.connect_timeout())));
+                    let (timeout, tls) = (self.session.connect_timeout(), self.tls.clone());
+                    self.connecting = Some(Box::pin(transport::connect(host, timeout, tls)));
                 }
                 Action::CloseTransport => {
                     self.transport = None;
@@ -264,6 +281,7 @@ impl Driver {
             session_timeout: self.session.negotiated_timeout(),
             server: self.server.clone().filter(|_| self.session.client_state().is_connected()),
             starts: self.session.starts(),
+            failure: self.session.failure().map(str::to_owned),
         };
         self.hub.publish(snapshot, change);
     }

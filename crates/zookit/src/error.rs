@@ -43,6 +43,11 @@ pub enum ErrorKind {
     /// A connection string that cannot be parsed.
     #[error("invalid connection string: {0}")]
     InvalidConnectString(String),
+    /// A TLS connection could not be made: a bad certificate or key, or a
+    /// server that failed verification (the message names the host and the
+    /// cause).
+    #[error("TLS: {0}")]
+    Tls(String),
     /// A bounded wait ran out, such as `start` not connecting in time.
     #[error("timed out: {0}")]
     Timeout(String),

@@ -32,6 +32,8 @@ pub(crate) struct Snapshot {
     pub(crate) server: Option<String>,
     /// How many times the session was started.
     pub(crate) starts: u64,
+    /// Why the session ended, when a failure (TLS) ended it.
+    pub(crate) failure: Option<String>,
 }
 
 /// Identifies a listener for [`Client::remove_listener`](crate::Client::remove_listener).
@@ -65,6 +67,7 @@ impl Hub {
             session_timeout: None,
             server: None,
             starts: 0,
+            failure: None,
         });
         let (changes, receiver) = mpsc::unbounded_channel();
         let registry = Arc::new(Mutex::new(Registry::default()));

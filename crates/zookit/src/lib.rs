@@ -200,6 +200,7 @@
 //! session the cache catches up, reporting exactly what changed meanwhile.
 //! See [`cache`].
 
+pub mod acl;
 pub mod blocking;
 mod builder;
 pub mod cache;
@@ -212,8 +213,10 @@ mod hosts;
 mod hub;
 mod ops;
 mod retry;
+mod sasl;
 mod session;
 mod state;
+mod tls;
 mod transport;
 mod watch;
 mod watchers;
@@ -229,7 +232,9 @@ pub use ops::{
     Create, CreateWithStat, Delete, OpOutcome, ReadOp, ReadOutcome, SetAcl, SetData, Transaction,
 };
 pub use retry::RetryPolicy;
+pub use sasl::SaslCredentials;
 pub use state::{ClientState, State};
+pub use tls::TlsOptions;
 pub use watch::{PersistentWatch, Watch, WatchedEvent};
 pub use watchers::{
     ChildrenStream, ChildrenUpdate, ChildrenWatch, DataStream, DataUpdate, DataWatch, KeepWatching,

@@ -1,34 +1,140 @@
-//! Opening connections to servers.
+//! Connections to servers: plain TCP, or TLS over it.
 
 use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use rustls::ClientConfig;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
 
 use crate::hosts::HostPort;
+use crate::tls::server_name;
 
 /// A connection to a server.
-pub(crate) type Transport = TcpStream;
+#[derive(Debug)]
+pub(crate) enum Transport {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+/// Why a connection could not be made or failed.
+#[derive(Debug)]
+pub(crate) struct TransportError {
+    /// What happened, naming the host.
+    pub(crate) message: String,
+    /// Whether trying again cannot help: the TLS peer was refused (or
+    /// refused us) for its certificate.
+    pub(crate) fatal: bool,
+}
+
+/// Whether an I/O error is a TLS certificate failure, which no retry fixes.
+pub(crate) fn is_certificate_failure(error: &io::Error) -> bool {
+    use rustls::AlertDescription as Alert;
+    let Some(tls) = error.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) else {
+        return false;
+    };
+    match tls {
+        rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented => true,
+        rustls::Error::AlertReceived(alert) => matches!(
+            alert,
+            Alert::BadCertificate
+                | Alert::UnsupportedCertificate
+                | Alert::CertificateRevoked
+                | Alert::CertificateExpired
+                | Alert::CertificateUnknown
+                | Alert::UnknownCA
+                | Alert::CertificateRequired
+                | Alert::AccessDenied
+        ),
+        _ => false,
+    }
+}
 
 /// Opens a connection to `host` within `timeout`, trying each address the
-/// name resolves to.
-pub(crate) async fn connect(host: HostPort, timeout: Duration) -> io::Result<Transport> {
+/// name resolves to, with TLS when `tls` is given.
+pub(crate) async fn connect(
+    host: HostPort,
+    timeout: Duration,
+    tls: Option<Arc<ClientConfig>>,
+) -> Result<Transport, TransportError> {
+    let plain = |message: String| TransportError { message, fatal: false };
     let attempt = async {
         let mut last = None;
-        for addr in tokio::net::lookup_host((host.host.as_str(), host.port)).await? {
+        let mut stream = None;
+        for addr in tokio::net::lookup_host((host.host.as_str(), host.port))
+            .await
+            .map_err(|e| plain(format!("resolving {host}: {e}")))?
+        {
             match TcpStream::connect(addr).await {
-                Ok(stream) => {
-                    stream.set_nodelay(true)?;
-                    return Ok(stream);
+                Ok(connected) => {
+                    stream = Some(connected);
+                    break;
                 }
                 Err(err) => last = Some(err),
             }
         }
-        Err(last.unwrap_or_else(|| {
-            io::Error::new(io::ErrorKind::NotFound, format!("{host} resolves to no address"))
-        }))
+        let stream = stream.ok_or_else(|| match last {
+            Some(err) => plain(format!("connecting to {host}: {err}")),
+            None => plain(format!("{host} resolves to no address")),
+        })?;
+        stream.set_nodelay(true).map_err(|e| plain(format!("connecting to {host}: {e}")))?;
+        let Some(config) = tls else { return Ok(Transport::Plain(stream)) };
+        let name = server_name(&host.host)
+            .map_err(|e| TransportError { message: e.to_string(), fatal: true })?;
+        match TlsConnector::from(config).connect(name, stream).await {
+            Ok(stream) => Ok(Transport::Tls(Box::new(stream))),
+            Err(err) => Err(TransportError {
+                fatal: is_certificate_failure(&err),
+                message: format!("TLS handshake with {host} failed: {err}"),
+            }),
+        }
     };
-    tokio::time::timeout(timeout, attempt).await.unwrap_or_else(|_| {
-        Err(io::Error::new(io::ErrorKind::TimedOut, format!("connecting to {host} timed out")))
-    })
+    tokio::time::timeout(timeout, attempt)
+        .await
+        .unwrap_or_else(|_| Err(plain(format!("connecting to {host} timed out"))))
+}
+
+impl AsyncRead for Transport {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Transport::Plain(stream) => Pin::new(stream).poll_read(cx, buf),
+            Transport::Tls(stream) => Pin::new(stream.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Transport {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Transport::Plain(stream) => Pin::new(stream).poll_write(cx, buf),
+            Transport::Tls(stream) => Pin::new(stream.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Transport::Plain(stream) => Pin::new(stream).poll_flush(cx),
+            Transport::Tls(stream) => Pin::new(stream.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Transport::Plain(stream) => Pin::new(stream).poll_shutdown(cx),
+            Transport::Tls(stream) => Pin::new(stream.as_mut()).poll_shutdown(cx),
+        }
+    }
 }

@@ -24,8 +24,9 @@ use tokio::sync::oneshot;
 use tracing::{debug, info, warn};
 use zookit_proto::{
     AUTH_XID, AuthPacket, ConnectRequest, ConnectResponse, Decode, DecodeError, ErrorCode,
-    FrameDecoder, KeeperState, OpCode, PING_XID, RemoveWatchesRequest, ReplyHeader, Request,
-    RequestHeader, Response, SET_WATCHES_XID, WATCH_XID, WatcherEvent, WatcherType, encode_frame,
+    FrameDecoder, GetSaslRequest, KeeperState, OpCode, PING_XID, RemoveWatchesRequest, ReplyHeader,
+    Request, RequestHeader, Response, SET_WATCHES_XID, WATCH_XID, WatcherEvent, WatcherType,
+    encode_frame,
 };
 
 use self::watches::{
@@ -34,6 +35,7 @@ use self::watches::{
 use crate::chroot::Chroot;
 use crate::hosts::HostPort;
 use crate::retry::RetryPolicy;
+use crate::sasl::{DigestMd5, SaslCredentials};
 use crate::state::{ClientState, State};
 use crate::{Error, ErrorKind, Result};
 
@@ -59,6 +61,8 @@ pub(crate) struct SessionConfig {
     pub(crate) connection_retry: RetryPolicy,
     /// The largest frame accepted from the server.
     pub(crate) max_frame_len: usize,
+    /// SASL credentials to authenticate every connection with.
+    pub(crate) sasl: Option<SaslCredentials>,
 }
 
 /// What the machine asks of the transport.
@@ -86,6 +90,9 @@ enum Phase {
     Connecting,
     /// The connect request is sent; waiting for the server's answer.
     Handshaking { deadline: Instant },
+    /// The session is established; its SASL authentication runs before
+    /// anything else is sent.
+    Authenticating { deadline: Instant },
     /// The session is established on this connection.
     Connected,
     /// `closeSession` is sent; waiting for its answer.
@@ -144,6 +151,11 @@ pub(crate) struct Session {
     host: usize,
     /// Hosts that failed in the current round.
     failed_in_round: usize,
+    /// Hosts that failed in the current round for a reason no retry fixes
+    /// (a TLS certificate failure).
+    fatal_in_round: usize,
+    /// The last such failure, which ends the session if every host fails so.
+    failure: Option<String>,
     /// Rounds over all hosts that failed since the last connection.
     failed_rounds: u32,
     /// When the current run of failures began.
@@ -172,6 +184,12 @@ pub(crate) struct Session {
     auth_waiters: VecDeque<(Credentials, Option<AuthWaiter>)>,
     close_waiters: Vec<oneshot::Sender<()>>,
     watches: WatchRegistry,
+    /// SASL credentials, used on every connection.
+    sasl: Option<SaslCredentials>,
+    /// The SASL exchange running on this connection.
+    sasl_exchange: Option<DigestMd5>,
+    /// Whoever waits for the next SASL exchange to end (`add_auth("sasl")`).
+    sasl_waiter: Option<AuthWaiter>,
 
     last_send: Instant,
     last_recv: Instant,
@@ -202,6 +220,7 @@ impl Session {
                 waiter: None,
             })
             .collect();
+        let sasl = config.sasl.clone();
         Self {
             decoder: FrameDecoder::new(config.max_frame_len),
             config,
@@ -215,6 +234,8 @@ impl Session {
             actions: VecDeque::new(),
             host: 0,
             failed_in_round: 0,
+            fatal_in_round: 0,
+            failure: None,
             failed_rounds: 0,
             failing_since: None,
             read_buf: BytesMut::with_capacity(64 * 1024),
@@ -232,6 +253,9 @@ impl Session {
             auth_waiters: VecDeque::new(),
             close_waiters: Vec::new(),
             watches: WatchRegistry::default(),
+            sasl,
+            sasl_exchange: None,
+            sasl_waiter: None,
             last_send: now,
             last_recv: now,
             disconnected_since: None,
@@ -305,7 +329,9 @@ impl Session {
     pub(crate) fn next_deadline(&self) -> Option<Instant> {
         let phase = match self.phase {
             Phase::Waiting { until } => Some(until),
-            Phase::Handshaking { deadline } | Phase::Closing { deadline } => Some(deadline),
+            Phase::Handshaking { deadline }
+            | Phase::Authenticating { deadline }
+            | Phase::Closing { deadline } => Some(deadline),
             Phase::Connected => {
                 let ping = self.last_send + self.ping_interval();
                 let read = self.last_recv + self.read_timeout();
@@ -356,6 +382,8 @@ impl Session {
         }
         self.started = true;
         self.starts += 1;
+        self.failure = None;
+        self.fatal_in_round = 0;
         self.failed_in_round = 0;
         self.failed_rounds = 0;
         self.failing_since = Some(now);
@@ -418,7 +446,10 @@ impl Session {
         match self.phase {
             Phase::Closed | Phase::Closing { .. } => Err(Error::new(ErrorKind::Closed)),
             Phase::Expired => Err(Error::from_code(ErrorCode::SessionExpired)),
-            Phase::AuthFailed => Err(Error::from_code(ErrorCode::AuthFailed)),
+            Phase::AuthFailed => Err(match &self.failure {
+                Some(failure) => Error::new(ErrorKind::Tls(failure.clone())),
+                None => Error::from_code(ErrorCode::AuthFailed),
+            }),
             // Disconnected for longer than the session timeout: fail fast
             // rather than queue for a session that is probably gone.
             _ if self.lost => Err(Error::from_code(ErrorCode::ConnectionLoss)),
@@ -436,6 +467,21 @@ impl Session {
     ) {
         if let Err(err) = self.refuse_reason() {
             let _ = reply.send(Err(err));
+            return;
+        }
+        if scheme == "sasl" {
+            match SaslCredentials::from_credential(&credential) {
+                Ok(credentials) => {
+                    self.sasl = Some(credentials.clone());
+                    self.sasl_waiter = Some(reply);
+                    if self.phase == Phase::Connected {
+                        self.start_sasl(now, credentials);
+                    }
+                }
+                Err(err) => {
+                    let _ = reply.send(Err(err));
+                }
+            }
             return;
         }
         if self.phase == Phase::Connected {
@@ -520,10 +566,25 @@ impl Session {
         debug!(host = %self.config.hosts[self.host], "handshake started");
     }
 
-    /// The connection asked for by [`Action::Connect`] could not be opened.
-    pub(crate) fn connect_failed(&mut self, now: Instant) {
+    /// The connection asked for by [`Action::Connect`] could not be opened;
+    /// `fatal` says why when no retry can help (a TLS certificate failure).
+    pub(crate) fn connect_failed(&mut self, now: Instant, fatal: Option<String>) {
         if self.phase == Phase::Connecting {
+            self.note_fatal(fatal);
             self.attempt_failed(now);
+        }
+    }
+
+    /// Why the session ended, when a failure ended it (a TLS failure).
+    pub(crate) fn failure(&self) -> Option<&str> {
+        self.failure.as_deref()
+    }
+
+    fn note_fatal(&mut self, fatal: Option<String>) {
+        if let Some(message) = fatal {
+            warn!(%message, "connection refused for good");
+            self.fatal_in_round += 1;
+            self.failure = Some(message);
         }
     }
 
@@ -542,7 +603,9 @@ impl Session {
             let len = frame.len();
             let handled = match self.phase {
                 Phase::Handshaking { .. } => self.handshake_answered(now, frame),
-                Phase::Connected | Phase::Closing { .. } => self.reply_received(now, frame),
+                Phase::Authenticating { .. } | Phase::Connected | Phase::Closing { .. } => {
+                    self.reply_received(now, frame)
+                }
                 _ => Ok(()),
             };
             if let Err(err) = handled {
@@ -556,9 +619,13 @@ impl Session {
         }
     }
 
-    /// The connection closed or failed (read or write error, end of stream).
-    pub(crate) fn transport_closed(&mut self, now: Instant) {
+    /// The connection closed or failed (read or write error, end of
+    /// stream); `fatal` says why when no retry can help.
+    pub(crate) fn transport_closed(&mut self, now: Instant, fatal: Option<String>) {
         if self.has_connection() {
+            if matches!(self.phase, Phase::Handshaking { .. } | Phase::Authenticating { .. }) {
+                self.note_fatal(fatal);
+            }
             self.connection_ended(now, self.host + 1);
         }
     }
@@ -594,6 +661,13 @@ impl Session {
         }
         match self.phase {
             Phase::Waiting { until } if now >= until => self.connect_to(self.host),
+            Phase::Authenticating { deadline } if now >= deadline => {
+                warn!(host = %self.config.hosts[self.host], "SASL authentication did not finish in time");
+                self.actions.push_back(Action::CloseTransport);
+                self.sasl_exchange = None;
+                self.fail_pending(|| Error::from_code(ErrorCode::ConnectionLoss));
+                self.attempt_failed(now);
+            }
             Phase::Handshaking { deadline } if now >= deadline => {
                 warn!(host = %self.config.hosts[self.host], "no answer to the handshake in time");
                 self.actions.push_back(Action::CloseTransport);
@@ -631,6 +705,7 @@ impl Session {
             self.phase,
             Phase::Connecting
                 | Phase::Handshaking { .. }
+                | Phase::Authenticating { .. }
                 | Phase::Connected
                 | Phase::Closing { .. }
         )
@@ -668,6 +743,15 @@ impl Session {
         }
         self.failed_in_round = 0;
         self.failed_rounds += 1;
+        let every_host_refused = self.fatal_in_round >= self.config.hosts.len();
+        self.fatal_in_round = 0;
+        if every_host_refused {
+            let failure = self.failure.clone().unwrap_or_default();
+            self.end(Phase::AuthFailed, ClientState::AuthFailed, KeeperState::AuthFailed, || {
+                Error::new(ErrorKind::Tls(failure.clone()))
+            });
+            return;
+        }
         let failing_for = now.duration_since(self.failing_since.unwrap_or(now));
         if !self.config.connection_retry.allows(self.failed_rounds, failing_for) {
             warn!(rounds = self.failed_rounds, "connection retries exhausted; closing");
@@ -710,7 +794,13 @@ impl Session {
         match self.phase {
             Phase::Closing { .. } => self.finish_close(),
             Phase::Connecting | Phase::Handshaking { .. } => self.attempt_failed(now),
+            Phase::Authenticating { .. } => {
+                self.sasl_exchange = None;
+                self.fail_pending(|| Error::from_code(ErrorCode::ConnectionLoss));
+                self.attempt_failed(now);
+            }
             Phase::Connected => {
+                self.sasl_exchange = None;
                 info!(host = %self.config.hosts[self.host], "connection lost; reconnecting");
                 self.fail_pending(|| Error::from_code(ErrorCode::ConnectionLoss));
                 self.disconnected_since = Some(now);
@@ -735,6 +825,9 @@ impl Session {
             if let Some(waiter) = auth.waiter.take() {
                 let _ = waiter.send(Err(Error::from_code(ErrorCode::ConnectionLoss)));
             }
+        }
+        if let Some(waiter) = self.sasl_waiter.take() {
+            let _ = waiter.send(Err(Error::from_code(ErrorCode::ConnectionLoss)));
         }
         self.set_state(State::Lost, self.client_state);
     }
@@ -761,6 +854,9 @@ impl Session {
             if let Some(waiter) = auth.waiter.take() {
                 let _ = waiter.send(Err(error()));
             }
+        }
+        if let Some(waiter) = self.sasl_waiter.take() {
+            let _ = waiter.send(Err(error()));
         }
     }
 
@@ -856,11 +952,11 @@ impl Session {
         self.passwd = response.passwd;
         self.read_only_connection = response.read_only == Some(true);
         self.seen_read_write |= !self.read_only_connection;
-        self.phase = Phase::Connected;
         self.disconnected_since = None;
         self.failing_since = None;
         self.lost = false;
         self.failed_in_round = 0;
+        self.fatal_in_round = 0;
         self.failed_rounds = 0;
         info!(
             host = %self.config.hosts[self.host],
@@ -870,8 +966,75 @@ impl Session {
             new_session,
             "session established"
         );
+        match self.sasl.clone() {
+            Some(credentials) => {
+                self.phase = Phase::Authenticating { deadline: now + self.connect_timeout() };
+                self.start_sasl(now, credentials);
+            }
+            None => self.begin_session(now),
+        }
+        Ok(())
+    }
 
-        // Credentials first, then the watches, then what waited.
+    /// Starts a SASL exchange on this connection.
+    fn start_sasl(&mut self, now: Instant, credentials: SaslCredentials) {
+        use rand::Rng;
+        let cnonce: String = (&mut self.rng)
+            .sample_iter(rand::distr::Alphanumeric)
+            .take(24)
+            .map(char::from)
+            .collect();
+        let exchange = DigestMd5::new(credentials, cnonce);
+        let token = Bytes::from(exchange.initial_response());
+        self.sasl_exchange = Some(exchange);
+        self.send(now, Request::Sasl(GetSaslRequest { token }), None, None);
+    }
+
+    /// The server answered a SASL step.
+    fn sasl_answered(&mut self, now: Instant, err: ErrorCode, mut body: Bytes) {
+        let step = if err.is_ok() {
+            match (zookit_proto::SetSaslResponse::decode(&mut body), self.sasl_exchange.as_mut()) {
+                (Ok(answer), Some(exchange)) => exchange.step(&answer.token),
+                (Err(e), _) => Err(Error::new(ErrorKind::Protocol(e))),
+                (Ok(_), None) => return,
+            }
+        } else {
+            Err(Error::from_code(err))
+        };
+        match step {
+            Ok(Some(token)) => self.send(
+                now,
+                Request::Sasl(GetSaslRequest { token: Bytes::from(token) }),
+                None,
+                None,
+            ),
+            Ok(None) => {
+                self.sasl_exchange = None;
+                info!("SASL authentication succeeded");
+                if let Some(waiter) = self.sasl_waiter.take() {
+                    let _ = waiter.send(Ok(()));
+                }
+                if matches!(self.phase, Phase::Authenticating { .. }) {
+                    self.begin_session(now);
+                }
+            }
+            Err(error) => {
+                warn!(%error, "SASL authentication failed");
+                if let Some(waiter) = self.sasl_waiter.take() {
+                    let _ = waiter.send(Err(error));
+                }
+                // Refused credentials are not used again.
+                self.sasl = None;
+                self.sasl_exchange = None;
+                self.auth_failed();
+            }
+        }
+    }
+
+    /// The session is usable on this connection: credentials first, then
+    /// the watches, then what waited.
+    fn begin_session(&mut self, now: Instant) {
+        self.phase = Phase::Connected;
         let mut auth = std::mem::take(&mut self.auth);
         for entry in &mut auth {
             self.send_auth(now, &entry.scheme, &entry.credential);
@@ -901,7 +1064,6 @@ impl Session {
             ClientState::Connected
         };
         self.set_state(State::Connected, client_state);
-        Ok(())
     }
 
     fn reply_received(&mut self, now: Instant, mut frame: Bytes) -> Result<(), DecodeError> {
@@ -942,28 +1104,29 @@ impl Session {
                 }
             }
             xid => {
-                // Replies come in the order of the requests.
-                match self.pending.front() {
-                    Some(pending) if pending.xid == xid => {}
-                    _ => {
-                        return Err(DecodeError::UnknownValue {
-                            kind: "out-of-order reply xid",
-                            value: xid,
-                        });
-                    }
-                }
-                if let Some(pending) = self.pending.pop_front() {
-                    self.complete(now, pending, header.err, frame);
-                }
+                // Replies come in the order of the requests, but for SASL
+                // steps, which the server answers at once.
+                let position = match self.pending.front() {
+                    Some(pending) if pending.xid == xid => Some(0),
+                    _ => self.pending.iter().position(|p| p.xid == xid && p.op == OpCode::Sasl),
+                };
+                let Some(pending) = position.and_then(|i| self.pending.remove(i)) else {
+                    return Err(DecodeError::UnknownValue {
+                        kind: "out-of-order reply xid",
+                        value: xid,
+                    });
+                };
+                self.complete(now, pending, header.err, frame);
             }
         }
         Ok(())
     }
 
     fn complete(&mut self, now: Instant, pending: Pending, err: ErrorCode, mut body: Bytes) {
-        if pending.op == OpCode::CloseSession {
-            self.finish_close();
-            return;
+        match pending.op {
+            OpCode::CloseSession => return self.finish_close(),
+            OpCode::Sasl => return self.sasl_answered(now, err, body),
+            _ => {}
         }
         let result = if err.is_ok() {
             Response::decode(pending.op, &mut body).map_err(|e| Error::new(ErrorKind::Protocol(e)))

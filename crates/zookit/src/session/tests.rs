@@ -30,6 +30,7 @@ fn config(hosts: usize) -> SessionConfig {
             .delay(Duration::from_millis(100))
             .max_jitter(0.0),
         max_frame_len: DEFAULT_MAX_FRAME_LEN,
+        sasl: None,
     }
 }
 
@@ -257,7 +258,7 @@ fn after_a_reconnect_credentials_watches_and_queued_requests_follow_the_handshak
     let xid = wire.requests()[0].0.xid;
     wire.reply(xid, 100, ErrorCode::Ok, &GetDataResponse::default());
 
-    wire.session.transport_closed(wire.now);
+    wire.session.transport_closed(wire.now, None);
     assert_eq!(wire.states().last(), Some(&(State::Suspended, ClientState::Connecting)));
     let queued = wire.submit(Request::Sync(SyncRequest { path: "/app".into() }), None);
 
@@ -294,7 +295,7 @@ fn an_expired_session_ends_watches_and_refuses_requests() {
     drop(wire.submit(get_data("/app/w"), Some(watch)));
     let xid = wire.requests()[0].0.xid;
     wire.reply(xid, 1, ErrorCode::Ok, &GetDataResponse::default());
-    wire.session.transport_closed(wire.now);
+    wire.session.transport_closed(wire.now, None);
     let queued = wire.submit(get_data("/app/q"), None);
 
     wire.actions();
@@ -321,12 +322,12 @@ fn an_expired_session_ends_watches_and_refuses_requests() {
 #[test]
 fn disconnected_for_the_session_timeout_is_lost_until_the_session_answers_again() {
     let mut wire = started();
-    wire.session.transport_closed(wire.now);
+    wire.session.transport_closed(wire.now, None);
     let queued = wire.submit(get_data("/app/q"), None);
     // Every host refuses, round after round.
     for _ in 0..200 {
         if let Some(Action::Connect(_)) = wire.actions().last() {
-            wire.session.connect_failed(wire.now);
+            wire.session.connect_failed(wire.now, None);
         }
         wire.advance(Duration::from_millis(100));
         if wire.session.state() == State::Lost {
@@ -363,9 +364,9 @@ fn a_failed_round_of_hosts_backs_off() {
     let mut wire = Wire::new(config(2));
     wire.session.start(wire.now);
     assert_eq!(wire.actions(), [Action::Connect(host(2181))]);
-    wire.session.connect_failed(wire.now);
+    wire.session.connect_failed(wire.now, None);
     assert_eq!(wire.actions(), [Action::Connect(host(2182))], "the next host at once");
-    wire.session.connect_failed(wire.now);
+    wire.session.connect_failed(wire.now, None);
     assert!(wire.actions().is_empty(), "a whole round failed: back off");
     assert_eq!(wire.session.next_deadline(), Some(wire.now + Duration::from_millis(100)));
     wire.advance(Duration::from_millis(100));
@@ -401,7 +402,7 @@ fn stop_closes_the_session_and_fails_what_waits() {
 #[test]
 fn stop_while_reconnecting_returns_at_once() {
     let mut wire = started();
-    wire.session.transport_closed(wire.now);
+    wire.session.transport_closed(wire.now, None);
     let queued = wire.submit(get_data("/app/q"), None);
     let (done_tx, mut done) = oneshot::channel();
     wire.session.stop(wire.now, Some(done_tx));
@@ -458,7 +459,7 @@ fn persistent_watches_are_rearmed_with_set_watches2() {
     drop(wire.submit(add, Some(watch)));
     let xid = wire.requests()[0].0.xid;
     wire.reply(xid, 4, ErrorCode::Ok, &ErrorResponse { err: ErrorCode::Ok });
-    wire.session.transport_closed(wire.now);
+    wire.session.transport_closed(wire.now, None);
     wire.establish(0x42);
     let sent = wire.requests();
     let Request::SetWatches2(set) = &sent[1].1 else {
@@ -491,7 +492,7 @@ fn a_read_only_server_that_cannot_resume_the_session_is_not_an_expiry() {
     wire.session.start(wire.now);
     wire.establish(0x42);
     wire.requests();
-    wire.session.transport_closed(wire.now);
+    wire.session.transport_closed(wire.now, None);
 
     // The read-only survivor cannot resume a session of the quorum.
     for _ in 0..2 {
@@ -561,4 +562,102 @@ fn dropping_a_watch_keeps_the_server_watch_a_request_in_flight_sets() {
     wire.reply(sent[0].0.xid, 2, ErrorCode::Ok, &GetDataResponse::default());
     wire.session.remove_watch(wire.now, 2);
     assert!(matches!(&wire.requests()[..], [(_, Request::RemoveWatches(_))]));
+}
+
+#[test]
+fn sasl_authenticates_each_connection_before_anything_else_is_sent() {
+    let mut config = config(1);
+    config.auth.clear();
+    config.sasl = Some(crate::sasl::SaslCredentials::digest_md5("alice", "secret"));
+    let mut wire = Wire::new(config);
+    wire.session.start(wire.now);
+    wire.establish(0x51);
+    assert_eq!(
+        wire.session.client_state(),
+        ClientState::Connecting,
+        "not connected before SASL succeeds"
+    );
+    let queued = wire.submit(get_data("/app/x"), None);
+
+    let sent = wire.requests();
+    let [(first, Request::Sasl(initial))] = &sent[..] else {
+        panic!("only the SASL step: {sent:?}")
+    };
+    assert!(initial.token.is_empty(), "DIGEST-MD5 has no initial response");
+    let challenge = SetSaslResponse {
+        token: Bytes::from_static(
+            br#"realm="zk-sasl-md5",nonce="n0nce",qop="auth",charset=utf-8,algorithm=md5-sess"#,
+        ),
+    };
+    wire.reply(first.xid, 0, ErrorCode::Ok, &challenge);
+
+    let sent = wire.requests();
+    let [(second, Request::Sasl(response))] = &sent[..] else {
+        panic!("the digest response: {sent:?}")
+    };
+    let response = std::str::from_utf8(&response.token).unwrap().to_owned();
+    let proof = crate::sasl::server_proof("alice", "secret", &response);
+    wire.reply(
+        second.xid,
+        0,
+        ErrorCode::Ok,
+        &SetSaslResponse { token: Bytes::from(format!("rspauth={proof}")) },
+    );
+
+    assert_eq!(wire.session.client_state(), ClientState::Connected);
+    let sent = wire.requests();
+    assert!(
+        matches!(&sent[..], [(_, Request::GetData(_))]),
+        "what waited goes out after: {sent:?}"
+    );
+    wire.reply(sent[0].0.xid, 1, ErrorCode::Ok, &GetDataResponse::default());
+    assert!(tokio_test_block(queued).is_ok());
+}
+
+#[test]
+fn a_sasl_refusal_is_terminal_and_not_retried() {
+    let mut config = config(1);
+    config.auth.clear();
+    config.sasl = Some(crate::sasl::SaslCredentials::digest_md5("alice", "wrong"));
+    let mut wire = Wire::new(config);
+    wire.session.start(wire.now);
+    wire.establish(0x52);
+    let first = wire.requests()[0].0;
+    wire.reply(first.xid, 0, ErrorCode::AuthFailed, &NoBody);
+    assert_eq!(wire.session.client_state(), ClientState::AuthFailed);
+    // A new start does not send the refused credentials again.
+    wire.session.start(wire.now);
+    wire.establish(0x53);
+    assert_eq!(wire.session.client_state(), ClientState::Connected);
+}
+
+#[test]
+fn tls_certificate_failures_on_every_host_end_the_session_with_the_cause() {
+    let mut wire = Wire::new(config(2));
+    wire.session.start(wire.now);
+    wire.actions();
+    wire.session.connect_failed(
+        wire.now,
+        Some("TLS handshake with 127.0.0.1:2181 failed: UnknownIssuer".into()),
+    );
+    assert_eq!(wire.actions(), [Action::Connect(host(2182))]);
+    wire.session.connect_failed(
+        wire.now,
+        Some("TLS handshake with 127.0.0.1:2182 failed: UnknownIssuer".into()),
+    );
+    assert_eq!(wire.session.client_state(), ClientState::AuthFailed, "no retry storm");
+    assert!(wire.session.failure().unwrap().contains("127.0.0.1:2182"));
+    let err = tokio_test_block(wire.submit(get_data("/app/x"), None)).unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::Tls(cause) if cause.contains("UnknownIssuer")),
+        "{err}"
+    );
+
+    // A mix of refusals and certificate failures keeps trying.
+    let mut wire = Wire::new(config(2));
+    wire.session.start(wire.now);
+    wire.actions();
+    wire.session.connect_failed(wire.now, Some("bad certificate".into()));
+    wire.session.connect_failed(wire.now, None);
+    assert_eq!(wire.session.client_state(), ClientState::Connecting);
 }
