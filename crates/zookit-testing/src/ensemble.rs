@@ -13,6 +13,7 @@ use crate::four_letter::{FOUR_LETTER_TIMEOUT, four_letter_word, parse_mode};
 use crate::janitor::Janitor;
 use crate::member::{Member, ProcessState};
 use crate::ports::free_ports;
+use crate::tls::ServerTls;
 
 /// How many log lines error messages include per member.
 const ERROR_LOG_LINES: usize = 40;
@@ -99,6 +100,65 @@ impl EnsembleBuilder {
         self
     }
 
+    /// Gives every member a TLS client port (`secureClientPort`, on
+    /// `127.0.0.1`) besides its plain one, with `tls`'s identity, trusted CA
+    /// and client-certificate mode.
+    ///
+    /// This switches the members to Netty
+    /// (`-Dzookeeper.serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory`,
+    /// for the plain port too) and sets the system properties
+    /// `zookeeper.ssl.keyStore.location`/`.type=PEM` (a file of the
+    /// certificate and the unencrypted key), `zookeeper.ssl.trustStore.location`/`.type=PEM`,
+    /// `zookeeper.ssl.clientAuth` and `zookeeper.ssl.hostnameVerification=false`
+    /// (servers do not check client host names). The PEM files are written
+    /// to `<root>/tls/`. A property set with
+    /// [`system_property`](Self::system_property) takes precedence.
+    ///
+    /// Netty needs `netty-codec`, which the manifest of Debian's
+    /// `zookeeper.jar` does not list: with that jar on the class path,
+    /// `/usr/share/java/netty-codec.jar` (package `libnetty-java`) is added.
+    /// A custom [`classpath`](Self::classpath) must include it itself.
+    ///
+    /// The secure port serves the ZooKeeper protocol only: four-letter words
+    /// and readiness checks use the plain port. See
+    /// [`Ensemble::secure_address`] and [`Ensemble::secure_connect_string`].
+    pub fn tls(mut self, tls: ServerTls) -> Self {
+        self.settings.tls = Some(tls);
+        self
+    }
+
+    /// Enables SASL authentication of clients with DIGEST-MD5 for `users`
+    /// (name, password); an empty list enables SASL with no users.
+    ///
+    /// Writes `<root>/jaas.conf` with a `Server` section
+    /// (`org.apache.zookeeper.server.auth.DigestLoginModule required
+    /// user_<name>="<password>";`), passes it as
+    /// `-Djava.security.auth.login.config=<root>/jaas.conf` and registers
+    /// the `sasl` scheme with the `zoo.cfg` entry
+    /// `authProvider.sasl=org.apache.zookeeper.server.auth.SASLAuthenticationProvider`.
+    /// Clients without SASL are still accepted (ZooKeeper's default).
+    /// A client authenticated as `name` has the ACL identity `sasl:name`.
+    ///
+    /// # Panics
+    ///
+    /// If a name has characters other than ASCII letters, digits, `_` and
+    /// `-`, or a password contains `${` (JAAS would expand it).
+    pub fn sasl_digest_users(mut self, users: &[(&str, &str)]) -> Self {
+        for (name, password) in users {
+            assert!(
+                crate::config::is_valid_sasl_user(name),
+                "SASL user name {name:?}: use ASCII letters, digits, `_` and `-`"
+            );
+            assert!(
+                !password.contains("${"),
+                "the password of SASL user {name:?} contains `${{`, which JAAS expands"
+            );
+        }
+        let users = users.iter().map(|(n, p)| (n.to_string(), p.to_string())).collect();
+        self.settings.sasl_users = Some(users);
+        self
+    }
+
     /// Bound for starting (and restarting) members; default 60 s.
     pub fn startup_timeout(mut self, timeout: Duration) -> Self {
         self.settings.startup_timeout = timeout;
@@ -173,16 +233,23 @@ impl Ensemble {
             root_path,
             janitor: Some(janitor),
         };
+        // With the paths of the TLS and JAAS files, for starts and restarts.
+        ensemble.settings = settings.prepare(&ensemble.root_path)?;
+        let settings = &ensemble.settings;
         let n = settings.members;
-        let ports = if n == 1 {
-            let p = free_ports(1).map_err(|e| Error::io("allocating a port", e))?;
-            vec![MemberPorts { client: p[0], quorum: 0, election: 0 }]
-        } else {
-            let p = free_ports(3 * n).map_err(|e| Error::io("allocating ports", e))?;
-            p.chunks(3)
-                .map(|c| MemberPorts { client: c[0], quorum: c[1], election: c[2] })
-                .collect()
-        };
+        let tls = settings.tls.is_some();
+        // Per member: client, [quorum, election,] [secure client].
+        let per_member = if n == 1 { 1 } else { 3 } + usize::from(tls);
+        let p = free_ports(per_member * n).map_err(|e| Error::io("allocating ports", e))?;
+        let ports: Vec<MemberPorts> = p
+            .chunks(per_member)
+            .map(|c| MemberPorts {
+                client: c[0],
+                quorum: if n == 1 { 0 } else { c[1] },
+                election: if n == 1 { 0 } else { c[2] },
+                secure_client: tls.then(|| c[per_member - 1]),
+            })
+            .collect();
         for index in 0..n {
             let member = Member::create(&ensemble.root_path, settings, &ports, index)?;
             ensemble.members.push(member);
@@ -244,6 +311,34 @@ impl Ensemble {
     /// The client address (`127.0.0.1:port`) of member `i`.
     pub fn member_address(&self, i: usize) -> SocketAddr {
         self.member(i).client_addr()
+    }
+
+    /// The TLS client address (`127.0.0.1:port`) of member `i`.
+    ///
+    /// # Panics
+    ///
+    /// If TLS is not enabled ([`EnsembleBuilder::tls`]) or `i` is out of range.
+    pub fn secure_address(&self, i: usize) -> SocketAddr {
+        self.member(i).secure_addr().unwrap_or_else(|| {
+            panic!(
+                "member {i} has no secure client port: TLS is not enabled (EnsembleBuilder::tls)"
+            )
+        })
+    }
+
+    /// `"127.0.0.1:p1,127.0.0.1:p2,..."`: the TLS client addresses of all
+    /// members.
+    ///
+    /// # Panics
+    ///
+    /// If TLS is not enabled ([`EnsembleBuilder::tls`]).
+    pub fn secure_connect_string(&self) -> String {
+        (0..self.len()).map(|i| self.secure_address(i).to_string()).collect::<Vec<_>>().join(",")
+    }
+
+    /// Whether members have a TLS client port ([`EnsembleBuilder::tls`]).
+    pub fn has_tls(&self) -> bool {
+        self.settings.tls.is_some()
     }
 
     /// The client port of member `i`.

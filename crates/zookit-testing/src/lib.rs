@@ -47,7 +47,8 @@
 //! ```
 //!
 //! Each member has a directory (`zoo.cfg`, `data/`, `zookeeper.log`) below
-//! one temporary root. Errors from starting and waiting include the tail of
+//! one temporary root (which also holds `tls/` and `jaas.conf` when TLS or
+//! SASL is enabled). Errors from starting and waiting include the tail of
 //! the logs of the members concerned; [`Ensemble::log_tail`] gives it on demand.
 //!
 //! # Cleanup, even when the test process dies
@@ -65,6 +66,56 @@
 //! Servers accept the digest super user [`SUPER_USER`] with password
 //! [`SUPER_PASSWORD`]; a client authenticates with scheme `"digest"` and
 //! credentials [`SUPER_AUTH`].
+//!
+//! # TLS
+//!
+//! [`TestPki`] makes certificates at test time; [`EnsembleBuilder::tls`]
+//! gives every member a TLS client port besides the plain one (four-letter
+//! words and readiness checks keep using the plain port):
+//!
+//! ```no_run
+//! use zookit_testing::{ClientAuth, Ensemble, ServerTls, TestPki};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let pki = TestPki::new("zookit test CA");
+//! let zk = Ensemble::builder()
+//!     // A certificate for "localhost" and "127.0.0.1"; client certificates
+//!     // must come from the same CA.
+//!     .tls(ServerTls::from_pki(&pki).client_auth(ClientAuth::Need))
+//!     .start()?;
+//! let connect = zk.secure_connect_string(); // "127.0.0.1:41234"
+//! let trust_anchor = pki.ca_pem(); // the client trusts this CA ...
+//! let identity = pki.client("alice"); // ... and presents this certificate
+//! let encrypted = identity.encrypted_key_pem("key password"); // PKCS#8, PBES2
+//! // Negative tests: a server whose certificate expired, or a client
+//! // trusting another CA.
+//! let expired = Ensemble::builder()
+//!     .tls(ServerTls::new(pki.expired_server(&["localhost"]), pki.ca_pem()))
+//!     .start()?;
+//! let wrong_anchor = TestPki::new("another CA").ca_pem();
+//! # let _ = (connect, trust_anchor, encrypted, expired, wrong_anchor);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # SASL
+//!
+//! [`EnsembleBuilder::sasl_digest_users`] lets clients authenticate with
+//! SASL DIGEST-MD5 as the given users (clients without SASL are still
+//! accepted):
+//!
+//! ```no_run
+//! use zookit_testing::Ensemble;
+//!
+//! # fn main() -> zookit_testing::Result<()> {
+//! let zk = Ensemble::builder()
+//!     .sasl_digest_users(&[("alice", "alice-secret"), ("bob", "bob-secret")])
+//!     .start()?;
+//! // A client authenticated as alice has the ACL identity `sasl:alice`.
+//! # let _ = zk;
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! # Fault injection
 //!
@@ -95,6 +146,7 @@ mod member;
 mod ports;
 mod proxy;
 mod shared;
+pub mod tls;
 
 pub use config::{DEFAULT_JVM_OPTIONS, ENV_CLASSPATH, ENV_JAVA, SUPER_DIGEST};
 pub use ensemble::{Ensemble, EnsembleBuilder};
@@ -102,6 +154,7 @@ pub use error::{Error, Result};
 pub use four_letter::{four_letter_word, parse_mode};
 pub use proxy::Proxy;
 pub use shared::{shared, unique_chroot};
+pub use tls::{CertifiedKey, ClientAuth, ServerTls, TestPki};
 
 /// User name of the digest super user every server accepts.
 pub const SUPER_USER: &str = "super";

@@ -82,6 +82,10 @@ impl Member {
         SocketAddr::from((Ipv4Addr::LOCALHOST, self.ports.client))
     }
 
+    pub(crate) fn secure_addr(&self) -> Option<SocketAddr> {
+        self.ports.secure_client.map(|port| SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<Child>> {
         // A panic while holding the lock cannot leave the Option inconsistent.
         self.process.lock().unwrap_or_else(|poisoned| poisoned.into_inner())

@@ -153,6 +153,37 @@
 //! # }
 //! ```
 //!
+//! # Security: TLS, SASL, ACLs
+//!
+//! ```no_run
+//! use zookit::{Client, Perms, SaslCredentials, TlsOptions, acl};
+//!
+//! # async fn example() -> zookit::Result<()> {
+//! // TLS to the secure client port, with a client certificate.
+//! let tls = TlsOptions::new()
+//!     .ca_file("ca.pem")
+//!     .client_cert_file("client.pem", "client-key.pem")
+//!     .key_password("key password");
+//! // SASL DIGEST-MD5 (ZooKeeper's DigestLoginModule), on every connection.
+//! let sasl = SaslCredentials::new("DIGEST-MD5", "alice", "alice's password")?;
+//! let zk = Client::builder("zk1:2281,zk2:2281").tls(tls).sasl(sasl).connect().await?;
+//!
+//! // Digest credentials, also sent again after every reconnect.
+//! zk.add_auth("digest", "bob:bob's password").await?;
+//! zk.create("/private", "")
+//!     .acl(vec![acl::make_digest_acl("bob", "bob's password", Perms::ALL)])
+//!     .await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! A certificate failure (unknown CA, expired, wrong hostname, a missing
+//! client certificate) on every server ends the session at once with an
+//! [`ErrorKind::Tls`] naming the host and the cause. A SASL refusal ends it
+//! with `AuthFailed`. Only DIGEST-MD5 is supported; GSSAPI (Kerberos) is
+//! refused with a clear error. Passwords, keys and session passwords never
+//! appear in `Debug` output or errors, and are zeroed when dropped.
+//!
 //! # Known server limitations
 //!
 //! ZooKeeper before 3.9 keeps one watch mode per session and znode

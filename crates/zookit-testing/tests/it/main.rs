@@ -3,8 +3,10 @@
 mod ensemble;
 mod janitor;
 mod proxy;
+mod sasl;
 mod shared;
 mod standalone;
+mod tls;
 
 use std::time::{Duration, Instant};
 

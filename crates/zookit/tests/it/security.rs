@@ -1,0 +1,260 @@
+//! TLS, SASL and secrets, against real ZooKeeper servers configured for
+//! them (certificates generated at test time).
+
+use std::time::{Duration, Instant};
+
+use zookit::{
+    Acl, Client, ClientState, ErrorKind, EventType, Id, Perms, SaslCredentials, TlsOptions,
+};
+use zookit_testing::{ClientAuth, Ensemble, ServerTls, TestPki};
+
+use crate::common::{bounded, init_logging};
+use crate::states::wait_for_state;
+
+/// A standalone server with a secure port, and its PKI.
+fn tls_server(client_auth: ClientAuth) -> (Ensemble, TestPki) {
+    init_logging();
+    let pki = TestPki::new("zookit test CA");
+    let server = Ensemble::builder()
+        .tls(ServerTls::from_pki(&pki).client_auth(client_auth))
+        .start()
+        .unwrap();
+    (server, pki)
+}
+
+fn trusting(pki: &TestPki) -> TlsOptions {
+    TlsOptions::new().ca_pem(pki.ca_pem())
+}
+
+#[tokio::test]
+async fn crud_and_watches_over_tls() {
+    let (server, pki) = tls_server(ClientAuth::None);
+    let zk = Client::builder(format!("{}/tls", server.secure_connect_string()))
+        .tls(trusting(&pki))
+        .connect()
+        .await
+        .unwrap();
+    zk.ensure_path("/").await.unwrap();
+    zk.create("/n", "secret data").await.unwrap();
+    let (data, _, watch) = zk.get_watch("/n").await.unwrap();
+    assert_eq!(&data[..], b"secret data");
+    zk.set("/n", "changed").await.unwrap();
+    assert_eq!(bounded("the watch over TLS", watch).await.event_type, EventType::NodeDataChanged);
+    let children = zk.get_children("/").await.unwrap();
+    assert_eq!(children, ["n"]);
+    // A large value crosses many TLS records.
+    let big = vec![7u8; 900_000];
+    zk.set("/n", &big).await.unwrap();
+    assert_eq!(zk.get("/n").await.unwrap().0.len(), big.len());
+}
+
+#[tokio::test]
+async fn a_client_certificate_with_an_encrypted_key() {
+    let (server, pki) = tls_server(ClientAuth::Need);
+    let identity = pki.client("app");
+    let tls = trusting(&pki)
+        .client_cert_pem(identity.cert_pem.clone(), identity.encrypted_key_pem("k3y"))
+        .key_password("k3y");
+    let zk = Client::builder(server.secure_connect_string()).tls(tls).connect().await.unwrap();
+    let me = zk.who_am_i().await.unwrap();
+    assert!(me.iter().any(|info| info.auth_scheme == "x509"), "{me:?}");
+
+    // No certificate: the server refuses; a clear error, not a retry storm.
+    let began = Instant::now();
+    let err = Client::builder(server.secure_connect_string())
+        .tls(trusting(&pki))
+        .connect()
+        .await
+        .unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::Tls(_)), "{err}");
+    assert!(err.to_string().contains("127.0.0.1"), "names the host: {err}");
+    assert!(began.elapsed() < Duration::from_secs(10), "took {:?}", began.elapsed());
+
+    // A wrong key password is a clear error when the client is built.
+    let tls = trusting(&pki)
+        .client_cert_pem(identity.cert_pem.clone(), identity.encrypted_key_pem("k3y"))
+        .key_password("nope");
+    let err = Client::builder(server.secure_connect_string()).tls(tls).build().unwrap_err();
+    assert!(err.to_string().contains("wrong password"), "{err}");
+}
+
+#[tokio::test]
+async fn an_unknown_ca_and_a_wrong_hostname_fail_clearly() {
+    let (server, _pki) = tls_server(ClientAuth::None);
+    let other = TestPki::new("another CA");
+    let began = Instant::now();
+    let zk = Client::builder(server.secure_connect_string()).tls(trusting(&other)).build().unwrap();
+    let err = zk.start(Duration::from_secs(10)).await.unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::Tls(cause) if cause.contains("UnknownIssuer") && cause.contains("127.0.0.1")),
+        "{err}"
+    );
+    assert!(began.elapsed() < Duration::from_secs(5), "no retry storm: {:?}", began.elapsed());
+    assert_eq!(zk.client_state(), ClientState::AuthFailed);
+    assert!(matches!(zk.exists("/").await.unwrap_err().kind(), ErrorKind::Tls(_)));
+    // Without verification it connects (for tests only).
+    Client::builder(server.secure_connect_string())
+        .tls(TlsOptions::new().verify_certs(false))
+        .connect()
+        .await
+        .unwrap();
+
+    // A certificate for another name.
+    let pki = TestPki::new("named CA");
+    let named = Ensemble::builder()
+        .tls(ServerTls::new(pki.server(&["elsewhere.example"]), pki.ca_pem()))
+        .start()
+        .unwrap();
+    let err = Client::builder(named.secure_connect_string())
+        .tls(trusting(&pki))
+        .connect()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::Tls(cause) if cause.contains("not valid for name")),
+        "{err}"
+    );
+    Client::builder(named.secure_connect_string())
+        .tls(trusting(&pki).check_hostname(false))
+        .connect()
+        .await
+        .unwrap();
+
+    // An expired certificate.
+    let expired = Ensemble::builder()
+        .tls(ServerTls::new(pki.expired_server(&["127.0.0.1"]), pki.ca_pem()))
+        .start()
+        .unwrap();
+    let err = Client::builder(expired.secure_connect_string())
+        .tls(trusting(&pki))
+        .connect()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::Tls(cause) if cause.to_lowercase().contains("expired")),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn tls_fails_over_between_members_keeping_the_session() {
+    init_logging();
+    let pki = TestPki::new("ensemble CA");
+    let ensemble = Ensemble::builder().members(3).tls(ServerTls::from_pki(&pki)).start().unwrap();
+    let zk = Client::builder(ensemble.secure_connect_string())
+        .tls(trusting(&pki))
+        .connect()
+        .await
+        .unwrap();
+    zk.create("/eph", "").ephemeral().await.unwrap();
+    let session = zk.client_id().unwrap().0;
+    let server = zk.server().unwrap();
+    let member = (0..3).find(|&i| ensemble.secure_address(i).to_string() == server).unwrap();
+    let mut changes = zk.state_changes();
+    ensemble.kill(member).unwrap();
+    bounded("suspended", async {
+        while changes.next().await.unwrap().client_state != ClientState::Connecting {}
+    })
+    .await;
+    wait_for_state(&zk, ClientState::Connected).await;
+    assert_ne!(zk.server().unwrap(), server, "another member");
+    assert_eq!(zk.client_id().unwrap().0, session);
+    assert!(bounded("exists", zk.exists("/eph")).await.unwrap().is_some());
+}
+
+/// A SASL-enabled standalone server with users alice and bob.
+fn sasl_server() -> Ensemble {
+    init_logging();
+    Ensemble::builder()
+        .sasl_digest_users(&[("alice", "alice-secret"), ("bob", "bob-secret")])
+        .start()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn sasl_authenticates_and_acls_follow() {
+    let server = sasl_server();
+    let alice = Client::builder(server.connect_string())
+        .sasl(SaslCredentials::new("DIGEST-MD5", "alice", "alice-secret").unwrap())
+        .connect()
+        .await
+        .unwrap();
+    let me = alice.who_am_i().await.unwrap();
+    assert!(me.iter().any(|i| i.auth_scheme == "sasl" && i.user == "alice"), "{me:?}");
+    alice
+        .create("/alice-only", "mine")
+        .acl(vec![Acl::new(Perms::ALL, Id::new("sasl", "alice"))])
+        .await
+        .unwrap();
+
+    // Another session may not read it; bob may, after add_auth("sasl"), not.
+    let other = Client::connect(server.connect_string()).await.unwrap();
+    assert!(other.get("/alice-only").await.unwrap_err().is_no_auth());
+    other.add_auth("sasl", "bob:bob-secret").await.unwrap();
+    assert!(other.who_am_i().await.unwrap().iter().any(|i| i.user == "bob"));
+    assert!(other.get("/alice-only").await.unwrap_err().is_no_auth());
+
+    // The super user sees everything.
+    let root = Client::builder(server.connect_string())
+        .auth("digest", zookit_testing::SUPER_AUTH)
+        .connect()
+        .await
+        .unwrap();
+    assert_eq!(&root.get("/alice-only").await.unwrap().0[..], b"mine");
+
+    // SASL survives a server restart: re-authenticated on the new connection.
+    let mut changes = alice.state_changes();
+    server.restart(0).unwrap();
+    bounded("reconnected", async {
+        while changes.next().await.unwrap().client_state != ClientState::Connecting {}
+        while changes.next().await.unwrap().client_state != ClientState::Connected {}
+    })
+    .await;
+    assert_eq!(
+        &bounded("read after restart", alice.get("/alice-only")).await.unwrap().0[..],
+        b"mine"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_sasl_password_fails_without_retrying() {
+    let server = sasl_server();
+    let began = Instant::now();
+    let zk = Client::builder(server.connect_string())
+        .sasl(SaslCredentials::digest_md5("alice", "wrong"))
+        .build()
+        .unwrap();
+    let err = zk.start(Duration::from_secs(10)).await.unwrap_err();
+    assert!(err.is_auth_failed(), "{err}");
+    assert!(began.elapsed() < Duration::from_secs(5), "{:?}", began.elapsed());
+    assert_eq!(zk.client_state(), ClientState::AuthFailed);
+    let err = Client::connect(server.connect_string())
+        .await
+        .unwrap()
+        .add_auth("sasl", "bob:wrong")
+        .await
+        .unwrap_err();
+    assert!(err.is_auth_failed(), "{err}");
+    assert!(SaslCredentials::new("GSSAPI", "a", "b").is_err());
+}
+
+#[test]
+fn debug_output_shows_no_secret() {
+    let pki = TestPki::new("debug CA");
+    let identity = pki.client("c");
+    let builder = Client::builder("127.0.0.1:2181")
+        .auth("digest", "user:p4ssw0rd-digest")
+        .sasl(SaslCredentials::digest_md5("user", "p4ssw0rd-sasl"))
+        .session(0x1234, b"p4ssw0rd-session")
+        .tls(
+            trusting(&pki)
+                .client_cert_pem(
+                    identity.cert_pem.clone(),
+                    identity.encrypted_key_pem("p4ssw0rd-key"),
+                )
+                .key_password("p4ssw0rd-key"),
+        );
+    let shown = format!("{builder:?}");
+    assert!(!shown.contains("p4ssw0rd"), "{shown}");
+    assert!(shown.contains("redacted"), "{shown}");
+}
