@@ -46,23 +46,89 @@
 //! "
 //! );
 //! ```
+//!
+//! # Trees on the server
+//!
+//! The [`ZooKeeper`] helper imports and exports tree texts and walks and
+//! deletes trees, as zc.zk does, returning the lines zc.zk prints:
+//!
+//! - [`ZooKeeper::import_tree`] (and [`ZooKeeper::import_node`] for a
+//!   model): creates and updates nodes, reports or trims (`trim`) the nodes
+//!   not in the text, and says what it would do in a dry run
+//!   ([`ImportReport`]);
+//! - [`ZooKeeper::export_tree`], [`ZooKeeper::read_tree`] (into the
+//!   [`tree`] model), [`ZooKeeper::print_tree`];
+//! - [`ZooKeeper::delete_recursive`], which spares ephemeral nodes and
+//!   their ancestors, and [`ZooKeeper::is_ephemeral`];
+//! - [`ZooKeeper::walk`], a lazy pre-order [`Walk`] that can be pruned.
+//!
+//! Large trees are quick: trees are read with many requests in flight on
+//! the one connection, and writes go in transactions of a few hundred
+//! operations, in zc.zk's order (a failed transaction is replayed one write
+//! at a time, so that what is applied and the error are what zc.zk's one
+//! write at a time would give).
+//!
+//! ```no_run
+//! # async fn example() -> zookit_registry::Result<()> {
+//! use zookit_registry::ZooKeeper;
+//!
+//! let zk = ZooKeeper::connect(Some("127.0.0.1:2181")).await?;
+//! let text = "/cms : z4m cms\n  threads = 4\n  /providers\n";
+//! // zc.zk's `zk.import_tree(text, trim=True, dry_run=True)`:
+//! zk.import_tree(text, "/", Some(true), None, true).await?.print();
+//! zk.import_tree(text, "/", None, None, false).await?.print();
+//! print!("{}", zk.export_tree("/cms", false, None).await?);
+//! let mut walk = zk.walk("/", false, true);
+//! while let Some(entry) = walk.next().await {
+//!     let entry = entry?;
+//!     println!("{}", entry.path);
+//!     entry.children.retain(|name| name != "zookeeper");
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Deliberate differences from zc.zk's trees on the server
+//!
+//! - `walk(path, ephemeral = false)` leaves out ephemeral nodes at every
+//!   depth; zc.zk only checked the node the walk starts at (its recursion
+//!   dropped the flag), so it listed every ephemeral node below.
+//! - `walk(path, children = true)` gives every node's children to prune
+//!   ([`WalkEntry::children`]); zc.zk gave only the first node's list and
+//!   then plain paths.
+//! - Exports write property links as `name => target`, and a `type` that
+//!   does not fit the node line as a property (see
+//!   [`export_text`](tree::export_text)), so that exports import back.
+//! - Nodes deleted while a tree is read for an export, an import or a
+//!   recursive deletion are skipped; zc.zk failed with `NoNodeError`.
+//! - Messages are returned (and printed by [`ImportReport::print`]) rather
+//!   than printed as the work goes; if an operation fails, its error is
+//!   returned instead.
 
+mod batch;
 mod callbacks;
 mod children;
+mod delete;
 mod error;
+mod export;
+mod import;
 mod keeper;
+mod pipeline;
 mod properties;
 mod register;
 mod resolve;
 pub mod tree;
 pub mod value;
+mod walk;
 mod zk;
 
 pub use callbacks::CallbackResult;
 pub use children::Children;
 pub use error::{Error, Result};
+pub use import::{ImportReport, open_acl_unsafe};
 pub use properties::Properties;
 pub use register::RegisteringServer;
+pub use walk::{Walk, WalkEntry};
 pub use zk::{
     CONNECTION_STRING_ENV, DEFAULT_CONNECTION_STRING, ZooKeeper, ZooKeeperBuilder,
     default_connection_string,

@@ -5,4 +5,7 @@ mod live;
 mod parse_errors;
 mod readme;
 mod roundtrip;
+mod server_proptest;
+mod server_tree;
 mod values;
+mod walk;
