@@ -42,6 +42,128 @@ async fn register(zk: &ZooKeeper, path: &str, address: &str) {
 
 const NONE: [&str; 0] = [];
 
+/// What the README's callbacks print, collected.
+#[derive(Clone, Default)]
+struct Printed(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl Printed {
+    fn print(&self, line: impl Into<String>) {
+        self.0.lock().unwrap().push(line.into());
+    }
+
+    /// Everything printed since the last call, waiting (bounded) until
+    /// `expected` lines came.
+    async fn take(&self, expected: &str) -> String {
+        let want = expected.lines().count();
+        tokio::time::timeout(std::time::Duration::from_secs(30), async {
+            while self.0.lock().unwrap().len() < want {
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("printed {:?}, expected {expected:?}", self.0.lock().unwrap()));
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let lines = std::mem::take(&mut *self.0.lock().unwrap());
+        lines.join("\n")
+    }
+}
+
+/// The README from "Register a server" to "Getting property data without
+/// tracking changes", in order, with what its callbacks print (Python 3
+/// reprs; the pid normalised to 9999 as the README does).
+async fn readme_registration_and_properties(zk: &ZooKeeper) {
+    use zookit_registry::value::python_repr;
+    let sorted_repr = |names: Vec<String>| python_repr(&serde_json::Value::from(names));
+
+    // The service node and its configuration exist beforehand.
+    zk.create(
+        "/fooservice",
+        r#"{"database":"/databases/foomain","threads":1,"favorite_color":"red"}"#,
+    )
+    .await
+    .unwrap();
+    zk.create("/fooservice/providers", "").await.unwrap();
+
+    // >>> zk.register('/fooservice/providers', ('192.168.0.42', 8080))
+    zk.register("/fooservice/providers", "192.168.0.42:8080", Map::new()).await.unwrap();
+    assert_eq!(
+        zk.get_properties("/fooservice/providers/192.168.0.42:8080").await.unwrap(),
+        map(json!({"pid": std::process::id()}))
+    );
+    // Normalise the pid, as the README's test setup does.
+    register(zk, "/fooservice/providers", "192.168.0.42:8080").await;
+
+    // >>> addresses = zk.children('/fooservice/providers'); sorted(addresses)
+    let addresses = zk.children("/fooservice/providers").await.unwrap();
+    assert_eq!(sorted_repr(addresses.names()), "['192.168.0.42:8080']");
+    register(zk, "/fooservice/providers", "192.168.0.42:8081").await;
+    tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        while addresses.len() < 2 {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(sorted_repr(addresses.names()), "['192.168.0.42:8080', '192.168.0.42:8081']");
+    assert_eq!(addresses.len(), 2);
+
+    // @zk.children('/fooservice/providers') def addresses_updated(...)
+    let printed = Printed::default();
+    let out = printed.clone();
+    addresses.on_change(move |addresses| {
+        out.print("addresses changed");
+        out.print(sorted_repr(addresses.names()));
+    });
+    assert_eq!(
+        printed.take("addresses changed\n['192.168.0.42:8080', '192.168.0.42:8081']").await,
+        "addresses changed\n['192.168.0.42:8080', '192.168.0.42:8081']"
+    );
+    register(zk, "/fooservice/providers", "192.168.0.42:8082").await;
+    let expected =
+        "addresses changed\n['192.168.0.42:8080', '192.168.0.42:8081', '192.168.0.42:8082']";
+    assert_eq!(printed.take(expected).await, expected);
+
+    // >>> data = zk.properties('/fooservice')
+    let data = zk.properties("/fooservice", true).await.unwrap();
+    assert_eq!(python_repr(&data.get("database").unwrap()), "'/databases/foomain'");
+    assert_eq!(python_repr(&data.get("threads").unwrap()), "1");
+    let out = printed.clone();
+    data.on_change(move |data| {
+        out.print("data updated");
+        for key in data.keys() {
+            out.print(format!("{key}: {}", python_repr(&data.get(&key).unwrap())));
+        }
+    })
+    .unwrap();
+    let expected =
+        "data updated\ndatabase: '/databases/foomain'\nfavorite_color: 'red'\nthreads: 1";
+    assert_eq!(printed.take(expected).await, expected);
+
+    // >>> data.update(thread_info, secret='123')
+    data.update(map(json!({"threads": 2, "secret": "123"}))).await.unwrap();
+    let expected = "data updated\ndatabase: '/databases/foomain'\nfavorite_color: 'red'\nsecret: '123'\nthreads: 2";
+    assert_eq!(printed.take(expected).await, expected);
+    // >>> data['threads'] = 1
+    data.insert("threads", 1).await.unwrap();
+    let expected = "data updated\ndatabase: '/databases/foomain'\nfavorite_color: 'red'\nsecret: '123'\nthreads: 1";
+    assert_eq!(printed.take(expected).await, expected);
+    // >>> data.set(threads= 3, secret='1234')
+    data.set(map(json!({"threads": 3, "secret": "1234"}))).await.unwrap();
+    let expected = "data updated\nsecret: '1234'\nthreads: 3";
+    assert_eq!(printed.take(expected).await, expected);
+
+    // >>> p2 = zk.properties('/fooservice', watch=False)
+    let p2 = zk.properties("/fooservice", false).await.unwrap();
+    assert_eq!(p2.keys(), ["secret", "threads"]);
+    assert!(matches!(p2.on_change(|_| ()), Err(zookit_registry::Error::NotWatching)));
+    p2.insert("threads", 2).await.unwrap();
+    let expected = "data updated\nsecret: '1234'\nthreads: 2";
+    assert_eq!(printed.take(expected).await, expected);
+    p2.update(map(json!({"threads": 3}))).await.unwrap();
+    let expected = "data updated\nsecret: '1234'\nthreads: 3";
+    assert_eq!(printed.take(expected).await, expected);
+}
+
 /// The README's first `tree_text`.
 const TREE_TEXT: &str = "
 /lb : ipvs
@@ -133,10 +255,7 @@ fn cms(threads: u32) -> String {
 #[tokio::test]
 async fn readme_sequence() {
     let zk = helper("readme-tree").await;
-    assert_eq!(import(&zk, FOOSERVICE, "/").await, NONE);
-    for port in 8080..8083 {
-        register(&zk, "/fooservice/providers", &format!("192.168.0.42:{port}")).await;
-    }
+    readme_registration_and_properties(&zk).await;
 
     // Import, export.
     assert_eq!(import(&zk, TREE_TEXT, "/").await, NONE);
