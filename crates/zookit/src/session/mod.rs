@@ -400,18 +400,7 @@ impl Session {
         self.close_waiters.extend(done);
         match self.phase {
             Phase::Connected => {
-                let xid = self.xid();
-                encode_frame(
-                    &mut self.write_buf,
-                    &(RequestHeader { xid, op_code: OpCode::CloseSession }, Request::CloseSession),
-                );
-                self.last_send = now;
-                self.pending.push_back(Pending {
-                    xid,
-                    op: OpCode::CloseSession,
-                    reply: None,
-                    watch: None,
-                });
+                self.send(now, Request::CloseSession, None, None);
                 let wait = self.read_timeout().min(MAX_CLOSE_WAIT);
                 self.phase = Phase::Closing { deadline: now + wait };
             }
