@@ -54,10 +54,12 @@ pub enum Error {
 }
 
 impl Error {
-    /// The ZooKeeper error code, if the error is a ZooKeeper one.
+    /// The ZooKeeper error code, if the error is a ZooKeeper one (a path
+    /// that resolves nowhere is `NoNode`).
     pub fn code(&self) -> Option<zookit::ErrorCode> {
         match self {
             Self::ZooKeeper(e) | Self::FailedConnect { cause: e, .. } => e.code(),
+            Self::NoNode { .. } => Some(zookit::ErrorCode::NoNode),
             _ => None,
         }
     }

@@ -148,9 +148,16 @@ impl ZooKeeper {
     /// of the service at `path` (resolved through links): an ephemeral,
     /// world-readable child named `host:port` whose data is `properties`
     /// plus `pid`. Registrations are created again after a session expiry.
-    pub async fn register(&self, path: &str, address: &str, properties: Map) -> Result<()> {
+    /// Returns the paths of the nodes made (several for a blank host).
+    pub async fn register(
+        &self,
+        path: &str,
+        address: &str,
+        properties: Map,
+    ) -> Result<Vec<String>> {
         let parent = self.resolve(path).await?;
         let session = self.client().client_id().map(|(id, _)| id);
+        let mut registered = Vec::new();
         for name in address_names(address)? {
             let mut properties = properties.clone();
             properties.entry("pid").or_insert_with(|| Value::from(std::process::id()));
@@ -167,9 +174,10 @@ impl ZooKeeper {
             create_registration(self.client(), &path, &data, session).await?;
             let mut state = self.registrations().lock();
             state.entries.retain(|e| e.path != path);
-            state.entries.push(Registration { path, data });
+            state.entries.push(Registration { path: path.clone(), data });
+            registered.push(path);
         }
-        Ok(())
+        Ok(registered)
     }
 
     /// Removes a registration made by [`register`](Self::register).

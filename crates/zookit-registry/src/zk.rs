@@ -36,11 +36,12 @@ struct Inner {
 }
 
 /// Options for [`ZooKeeper::builder`].
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct ZooKeeperBuilder {
     hosts: Option<String>,
     session_timeout: Option<Duration>,
     wait: Option<Duration>,
+    client: Option<zookit::ClientBuilder>,
 }
 
 impl ZooKeeperBuilder {
@@ -57,6 +58,15 @@ impl ZooKeeperBuilder {
         self
     }
 
+    /// Every other client option (credentials, TLS, timeouts, ...): the
+    /// helper's client is built from `client` (with the connection string
+    /// of [`hosts`](Self::hosts), if one is set). [`ZooKeeper::close`]
+    /// closes it.
+    pub fn client(mut self, client: zookit::ClientBuilder) -> Self {
+        self.client = Some(client);
+        self
+    }
+
     /// Keep trying to connect, for at most `limit`, instead of failing after
     /// the first attempt (zc.zk's `wait=True`); every failed attempt is
     /// logged.
@@ -68,10 +78,17 @@ impl ZooKeeperBuilder {
     /// Connects. Fails with [`Error::FailedConnect`] if no session can be had
     /// (within the wait, if one was set).
     pub async fn connect(self) -> Result<ZooKeeper> {
-        let hosts = self.hosts.unwrap_or_else(default_connection_string);
+        let hosts = match (self.hosts, &self.client) {
+            (Some(hosts), _) => hosts,
+            (None, Some(client)) => client.connect_string().to_owned(),
+            (None, None) => default_connection_string(),
+        };
         let deadline = self.wait.map(|wait| tokio::time::Instant::now() + wait);
         loop {
-            let mut builder = Client::builder(hosts.clone());
+            let mut builder = match &self.client {
+                Some(client) => client.clone().hosts(hosts.clone()),
+                None => Client::builder(hosts.clone()),
+            };
             if let Some(timeout) = self.session_timeout {
                 builder = builder.session_timeout(timeout);
             }

@@ -106,6 +106,17 @@ impl ClientBuilder {
         }
     }
 
+    /// The connection string.
+    pub fn connect_string(&self) -> &str {
+        &self.hosts
+    }
+
+    /// Replaces the connection string.
+    pub fn hosts(mut self, hosts: impl Into<String>) -> Self {
+        self.hosts = hosts.into();
+        self
+    }
+
     /// The session timeout to ask for (default 10 s); the server may grant
     /// another within its bounds, and the granted one governs.
     pub fn session_timeout(mut self, timeout: Duration) -> Self {

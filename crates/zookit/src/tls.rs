@@ -139,7 +139,7 @@ impl TlsOptions {
         let verifier: Arc<dyn ServerCertVerifier> = if self.verify_certs {
             let ca = self.ca.as_ref().ok_or_else(|| {
                 tls_error(
-                    "verifying server certificates needs a CA (TlsOptions::ca_file)".to_owned(),
+                    "verifying server certificates needs a CA certificate to trust".to_owned(),
                 )
             })?;
             let mut roots = RootCertStore::empty();
@@ -181,7 +181,7 @@ impl TlsOptions {
         let text = String::from_utf8_lossy(pem);
         if text.contains("ENCRYPTED PRIVATE KEY") {
             let password = self.key_password.as_ref().ok_or_else(|| {
-                tls_error("the client key is encrypted: set TlsOptions::key_password".to_owned())
+                tls_error("the client key is encrypted and no key password was given".to_owned())
             })?;
             let (_, der) = pkcs8::der::pem::decode_vec(pem)
                 .map_err(|e| tls_error(format!("the encrypted client key is not PEM: {e}")))?;

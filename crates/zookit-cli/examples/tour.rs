@@ -1,0 +1,228 @@
+//! A short tour of the `zookit` command line (what `scripts/tour` runs):
+//! starts Apache ZooKeeper on a free loopback port, then runs the built
+//! `zookit` binary against it, printing each command and its output: it
+//! imports zc.zk's example tree, exports it, resolves a symbolic link,
+//! registers two providers and lists them, sets a property and shows it,
+//! does a dry-run import with trim, and stops the server.
+//!
+//! The binary is found next to this example's directory (`target/debug/`),
+//! or at `$ZOOKIT`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+
+use zookit_testing::Ensemble;
+
+/// zc.zk's README example tree.
+const TREE: &str = "\
+/lb : ipvs
+  /pools
+    /cms
+      # The address is fixed because it's
+      # exposed externally
+      address = '1.2.3.4:80'
+      providers -> /cms/providers
+    /retail
+      address = '1.2.3.5:80'
+      providers -> /cms/providers
+
+/cms : z4m cms
+  threads = 3
+  /providers
+  /databases
+    /main
+      /providers
+
+/retail : z4m retail
+  threads = 1
+  /providers
+  /databases
+    main -> /cms/databases/main
+    /ugc
+      /providers
+";
+
+/// The README's updated tree: `/lb/pools/retail` is gone from it.
+const NEW_TREE: &str = "\
+/lb : ipvs
+  /pools
+    /cms
+      address = '1.2.3.4:80'
+      providers -> /cms/providers
+
+/cms : z4m cms
+  threads = 4
+  /providers
+  /databases
+    /main
+      /providers
+";
+
+fn main() -> ExitCode {
+    match tour() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("tour: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn tour() -> Result<(), String> {
+    let zookit = zookit_binary()?;
+    println!("# Starting Apache ZooKeeper on a free loopback port ...");
+    let server = Ensemble::standalone().map_err(|e| format!("can't start ZooKeeper: {e}"))?;
+    let hosts = server.connect_string();
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    std::fs::write(dir.path().join("tree.txt"), TREE).map_err(|e| e.to_string())?;
+    std::fs::write(dir.path().join("new-tree.txt"), NEW_TREE).map_err(|e| e.to_string())?;
+    let shell = Shell { zookit, hosts, dir: dir.path().to_owned() };
+    println!("$ export ZC_ZK_CONNECTION_STRING={}   # zookit's default server", shell.hosts);
+
+    shell.say("zc.zk's example tree, in its text format");
+    shell.show("cat tree.txt", TREE);
+    shell.say("Import it, and export the tree back (sorted, comments gone)");
+    shell.run(&["import", "tree.txt"])?;
+    shell.run(&["export"])?;
+    shell.say("Resolve a symbolic link: the pool's providers are /cms's");
+    shell.run(&["resolve", "/lb/pools/cms/providers"])?;
+
+    shell.say("Register two providers of /cms (each keeps its registration until stopped)");
+    let providers = [
+        shell.start(&["register", "/lb/pools/cms/providers", "10.0.0.1:8080", "weight=2"])?,
+        shell.start(&["register", "/cms/providers", "10.0.0.2:8080", "weight=1"])?,
+    ];
+    shell.run(&["ls", "-l", "/cms/providers"])?;
+    shell.run(&["export", "--ephemeral", "/cms/providers"])?;
+
+    shell.say("Set a property (a Python literal) and show the node's properties");
+    shell.run(&["set-property", "/cms", "threads=4", "debug=True"])?;
+    shell.run(&["properties", "/cms"])?;
+
+    shell.say("What importing the updated tree with trim would do (a dry run)");
+    shell.show("cat new-tree.txt", NEW_TREE);
+    shell.run(&["import", "--dry-run", "--trim", "new-tree.txt"])?;
+
+    shell.say("Stop the providers: their registrations vanish with their sessions");
+    for provider in providers {
+        stop(provider)?;
+    }
+    shell.run(&["ls", "/cms/providers"])?;
+
+    println!("\n# Stopping ZooKeeper.");
+    drop(server);
+    println!("# Done. See `zookit --help` for every command.");
+    Ok(())
+}
+
+/// The `zookit` binary: `$ZOOKIT`, or next to this example's directory.
+fn zookit_binary() -> Result<PathBuf, String> {
+    if let Some(path) = std::env::var_os("ZOOKIT") {
+        return Ok(PathBuf::from(path));
+    }
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let binary = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|dir| dir.join("zookit"))
+        .ok_or("can't find the zookit binary")?;
+    if binary.exists() {
+        Ok(binary)
+    } else {
+        Err(format!("{} is missing: cargo build -p zookit-cli --bin zookit", binary.display()))
+    }
+}
+
+/// Runs `zookit` commands against the server, showing them as a terminal
+/// session would.
+struct Shell {
+    zookit: PathBuf,
+    hosts: String,
+    dir: PathBuf,
+}
+
+impl Shell {
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(&self.zookit);
+        command.args(args).current_dir(&self.dir).env("ZC_ZK_CONNECTION_STRING", &self.hosts);
+        command
+    }
+
+    /// A heading.
+    fn say(&self, what: &str) {
+        println!("\n# {what}");
+    }
+
+    /// A command whose output is known.
+    fn show(&self, line: &str, output: &str) {
+        println!("$ {line}");
+        print!("{output}");
+    }
+
+    /// Runs `zookit args...`, printing it and its output.
+    fn run(&self, args: &[&str]) -> Result<(), String> {
+        println!("$ zookit {}", quoted(args));
+        let output = self.command(args).output().map_err(|e| format!("can't run zookit: {e}"))?;
+        print!("{}", String::from_utf8_lossy(&output.stdout));
+        eprint!("{}", String::from_utf8_lossy(&output.stderr));
+        if output.status.success() {
+            Ok(())
+        } else {
+            Err(format!("`zookit {}` failed ({})", quoted(args), output.status))
+        }
+    }
+
+    /// Starts `zookit args...` in the background and shows its first line.
+    fn start(&self, args: &[&str]) -> Result<Background, String> {
+        println!("$ zookit {} &", quoted(args));
+        let mut quiet = vec!["--quiet"];
+        quiet.extend(args);
+        let mut child = self
+            .command(&quiet)
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("can't run zookit: {e}"))?;
+        let stdout = child.stdout.take().ok_or("no output")?;
+        let background = Background(child);
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)
+            .map_err(|e| e.to_string())?;
+        if line.is_empty() {
+            return Err(format!("`zookit {}` failed", quoted(args)));
+        }
+        print!("{line}");
+        Ok(background)
+    }
+}
+
+/// A `zookit` running in the background; killed if the tour fails.
+struct Background(Child);
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Interrupts a background `zookit` (as Ctrl-C does) and waits for it.
+fn stop(mut background: Background) -> Result<(), String> {
+    let child = &mut background.0;
+    let sent = Command::new("kill").arg("-INT").arg(child.id().to_string()).status();
+    if !sent.is_ok_and(|status| status.success()) {
+        let _ = child.kill();
+    }
+    child.wait().map(drop).map_err(|e| e.to_string())
+}
+
+/// Arguments as a shell would need them.
+fn quoted(args: &[&str]) -> String {
+    let quote = |arg: &&str| {
+        if arg.chars().all(|c| c.is_ascii_alphanumeric() || "/:.=_,-".contains(c)) {
+            (*arg).to_owned()
+        } else {
+            format!("\"{arg}\"")
+        }
+    };
+    args.iter().map(quote).collect::<Vec<_>>().join(" ")
+}
