@@ -1,7 +1,7 @@
 //! The client handle: its lifecycle, states and listeners, and the plumbing
 //! every operation goes through. The operations themselves are in `ops`.
 
-use std::future::Future;
+use std::future::IntoFuture;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -271,15 +271,16 @@ impl Client {
     pub async fn retry<T, F, Fut>(&self, operation: F) -> Result<T>
     where
         F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T>>,
+        Fut: IntoFuture<Output = Result<T>>,
     {
         self.inner.options.command_retry.run(operation).await
     }
 
     // ---- plumbing for the operations ----
 
-    /// The runtime the client's tasks run on.
-    pub(crate) fn runtime(&self) -> &tokio::runtime::Handle {
+    /// The Tokio runtime the client's driver and tasks run on (for code
+    /// that spawns work of its own next to the client's).
+    pub fn runtime(&self) -> &tokio::runtime::Handle {
         &self.inner.runtime
     }
 
@@ -420,7 +421,7 @@ impl WeakClient {
 
     /// Waits until the session is connected (read-write or read-only).
     /// `Err(Closed)` once the client is gone.
-    pub(crate) async fn wait_until_connected(&self) -> Result<()> {
+    pub async fn wait_until_connected(&self) -> Result<()> {
         let mut snapshot = self.snapshot.clone();
         loop {
             if snapshot.borrow_and_update().client_state.is_connected() {

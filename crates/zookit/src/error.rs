@@ -87,18 +87,18 @@ impl Error {
     }
 
     /// An invalid argument, described by `message`.
-    pub(crate) fn invalid_argument(message: impl Into<String>) -> Self {
+    pub fn invalid_argument(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::InvalidArgument(message.into()))
     }
 
     /// Names the operation that failed (ZooKeeper's name, e.g. `"getData"`).
-    pub(crate) fn with_op(mut self, op: &'static str) -> Self {
+    pub fn with_op(mut self, op: &'static str) -> Self {
         self.inner.op = Some(op);
         self
     }
 
     /// Names the path the failed operation was about.
-    pub(crate) fn with_path(mut self, path: impl Into<String>) -> Self {
+    pub fn with_path(mut self, path: impl Into<String>) -> Self {
         self.inner.path = Some(path.into());
         self
     }

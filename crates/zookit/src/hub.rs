@@ -109,7 +109,9 @@ impl Hub {
 
     pub(crate) fn subscribe(&self) -> mpsc::UnboundedReceiver<StateChange> {
         let (sender, receiver) = mpsc::unbounded_channel();
-        self.registry().subscribers.push(sender);
+        let mut registry = self.registry();
+        registry.subscribers.retain(|s| !s.is_closed());
+        registry.subscribers.push(sender);
         receiver
     }
 }

@@ -2,6 +2,7 @@
 //! the semantics of kazoo's `KazooRetry`.
 
 use std::fmt;
+use std::future::IntoFuture;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -126,7 +127,7 @@ impl RetryPolicy {
     pub async fn run<T, F, Fut>(&self, mut operation: F) -> Result<T>
     where
         F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T>>,
+        Fut: IntoFuture<Output = Result<T>>,
     {
         let start = Instant::now();
         let mut delays = self.delays();

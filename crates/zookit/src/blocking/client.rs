@@ -241,12 +241,18 @@ impl Client {
     /// Runs `future` on the client's runtime and waits for it, with no time
     /// bound of its own: the future must bound itself (or be cancellable).
     /// Fails, without running it, when called within an async runtime.
-    pub fn block_on<T, F>(&self, future: F) -> Result<T>
+    pub fn block_on<T, E, F>(&self, future: F) -> std::result::Result<T, E>
     where
         T: Send + 'static,
-        F: Future<Output = Result<T>> + Send + 'static,
+        E: From<crate::Error> + Send + 'static,
+        F: Future<Output = std::result::Result<T, E>> + Send + 'static,
     {
-        run_on(self.runtime_handle(), Duration::MAX, "block_on", "", future)
+        match run_on(self.runtime_handle(), Duration::MAX, "block_on", "", async move {
+            Ok(future.await)
+        }) {
+            Ok(result) => result,
+            Err(err) => Err(E::from(err)),
+        }
     }
 
     // ---- plumbing ----

@@ -2,13 +2,15 @@
 
 use std::time::Duration;
 
+use zookit_proto::{ErrorCode, KeeperState};
+
 use crate::watch::Watch;
-use crate::{Client, Result};
+use crate::{Client, Error, ErrorKind, Result};
 
 impl Client {
     /// The znode's children once they have not changed for `time_boundary`
     /// (kazoo's `PatientChildrenWatch`), and a watch that fires when they
-    /// change after that.
+    /// change after that. Fails if the session ends before they settle.
     ///
     /// ```no_run
     /// # async fn example(zk: zookit::Client) -> zookit::Result<()> {
@@ -35,8 +37,17 @@ impl Client {
                     return Ok((children, watch));
                 }
                 Ok(event) if event.is_terminal() => {
-                    // The session ended: start over on the next one.
-                    self.downgrade().wait_until_connected().await?;
+                    // The session ended before the children settled.
+                    let code = match event.state {
+                        KeeperState::Expired => ErrorCode::SessionExpired,
+                        KeeperState::AuthFailed => ErrorCode::AuthFailed,
+                        _ => {
+                            return Err(Error::new(ErrorKind::Closed)
+                                .with_op("patientChildren")
+                                .with_path(path));
+                        }
+                    };
+                    return Err(Error::from_code(code).with_op("patientChildren").with_path(path));
                 }
                 Ok(_changed) => {}
             }

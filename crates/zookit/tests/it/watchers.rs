@@ -509,3 +509,17 @@ fn blocking_patient_children() {
     let event = changed.wait_timeout(crate::common::WAIT).expect("the change is signalled");
     assert_eq!(event.event_type, EventType::NodeChildrenChanged);
 }
+
+#[tokio::test]
+async fn patient_children_fails_when_the_session_ends_before_they_settle() {
+    let (zk, _) = fresh("patient-stop").await;
+    zk.create("/p", "").await.unwrap();
+    let waiting = {
+        let zk = zk.clone();
+        tokio::spawn(async move { zk.patient_children("/p", Duration::from_secs(60)).await })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    zk.stop().await.unwrap();
+    let err = bounded("patient children after stop", waiting).await.unwrap().unwrap_err();
+    assert!(err.is_closed(), "{err}");
+}

@@ -1,0 +1,135 @@
+//! Blocking barriers: [`Barrier`] and [`DoubleBarrier`].
+
+use std::time::Duration;
+
+use zookit::Result;
+use zookit::blocking::Client;
+
+use super::run_bounded::{run, run_for, waiting};
+
+/// A blocking [`crate::Barrier`]: processes wait while its node exists.
+///
+/// ```no_run
+/// # fn example(zk: zookit::blocking::Client) -> zookit::Result<()> {
+/// use std::time::Duration;
+/// use zookit_recipes::blocking::Barrier;
+///
+/// let barrier = Barrier::new(&zk, "/app/barriers/deploy");
+/// barrier.create()?;
+/// // elsewhere: true once the barrier is removed, false after 30 s
+/// let cleared = barrier.wait(Duration::from_secs(30))?;
+/// barrier.remove()?;
+/// # let _ = cleared;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Barrier {
+    client: Client,
+    barrier: crate::Barrier,
+}
+
+impl Barrier {
+    /// A barrier at `path` (nothing is created yet).
+    pub fn new(client: &Client, path: &str) -> Self {
+        Self { client: client.clone(), barrier: crate::Barrier::new(client.async_client(), path) }
+    }
+
+    /// The barrier's node.
+    pub fn path(&self) -> &str {
+        self.barrier.path()
+    }
+
+    /// Puts the barrier up; see [`crate::Barrier::create`].
+    pub fn create(&self) -> Result<()> {
+        let barrier = self.barrier.clone();
+        run(&self.client, "barrier create", async move { barrier.create().await })
+    }
+
+    /// Removes the barrier; `false` if it was not up.
+    pub fn remove(&self) -> Result<bool> {
+        let barrier = self.barrier.clone();
+        run(&self.client, "barrier remove", async move { barrier.remove().await })
+    }
+
+    /// Blocks until the barrier is removed, at most `timeout`; see
+    /// [`crate::Barrier::wait`].
+    pub fn wait(&self, timeout: Duration) -> Result<bool> {
+        let barrier = self.barrier.clone();
+        let bound = waiting(&self.client, timeout);
+        run_for(&self.client, "barrier wait", bound, async move { barrier.wait(timeout).await })
+    }
+}
+
+/// A blocking [`crate::DoubleBarrier`]: `enter` blocks until all
+/// participants entered, `leave` until all left.
+///
+/// ```no_run
+/// # fn example(zk: zookit::blocking::Client) -> zookit::Result<()> {
+/// use std::time::Duration;
+/// use zookit_recipes::blocking::DoubleBarrier;
+///
+/// let barrier = DoubleBarrier::new(&zk, "/app/barriers/batch", 3, "worker-1");
+/// if barrier.enter(Duration::from_secs(60))? {
+///     // all three are in
+///     barrier.leave(Duration::from_secs(60))?;
+/// }
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct DoubleBarrier {
+    client: Client,
+    barrier: crate::DoubleBarrier,
+}
+
+impl DoubleBarrier {
+    /// A participant of the double barrier at `path` for `num_clients`
+    /// participants; see [`crate::DoubleBarrier::new`].
+    pub fn new(client: &Client, path: &str, num_clients: usize, identifier: &str) -> Self {
+        let barrier =
+            crate::DoubleBarrier::new(client.async_client(), path, num_clients, identifier);
+        Self { client: client.clone(), barrier }
+    }
+
+    /// The barrier's node.
+    pub fn path(&self) -> &str {
+        self.barrier.path()
+    }
+
+    /// This participant's identifier.
+    pub fn identifier(&self) -> &str {
+        self.barrier.identifier()
+    }
+
+    /// Whether this participant has entered and not left.
+    pub fn participating(&self) -> bool {
+        self.barrier.participating()
+    }
+
+    /// Enters and blocks until all have entered, at most `timeout`; see
+    /// [`crate::DoubleBarrier::enter`].
+    pub fn enter(&self, timeout: Duration) -> Result<bool> {
+        let barrier = self.barrier.clone();
+        let bound = waiting(&self.client, timeout);
+        run_for(
+            &self.client,
+            "double barrier enter",
+            bound,
+            async move { barrier.enter(timeout).await },
+        )
+    }
+
+    /// Leaves and blocks until all have left, at most `timeout`; see
+    /// [`crate::DoubleBarrier::leave`].
+    pub fn leave(&self, timeout: Duration) -> Result<bool> {
+        let barrier = self.barrier.clone();
+        let bound = waiting(&self.client, timeout);
+        run_for(
+            &self.client,
+            "double barrier leave",
+            bound,
+            async move { barrier.leave(timeout).await },
+        )
+    }
+}

@@ -1,0 +1,317 @@
+//! ZooKeeper coordination recipes for zookit: kazoo's recipes, with
+//! Curator's care for correctness.
+//!
+//! (Crate documentation grows with the recipes.)
+//!
+//! # Locks
+//!
+//! [`Lock`] is an exclusive lock; [`ReadLock`] and [`WriteLock`] are the two
+//! sides of a read/write lock: readers share it, a reader waits only for the
+//! writers before it, a writer for everyone before it (kazoo's names, node
+//! names and semantics). Contenders queue as ephemeral sequential nodes and
+//! each watches only the one just before it, so a release wakes one
+//! contender. `acquire(blocking, timeout)` says whether it got the lock; it
+//! fails with [`LockError::Timeout`] once `timeout` passes,
+//! [`LockError::Cancelled`] on `cancel()` (from any task), and at once when
+//! the client is stopped or was never started.
+//!
+//! ```no_run
+//! # async fn do_the_work() {}
+//! # async fn example(zk: zookit::Client) -> Result<(), zookit_recipes::LockError> {
+//! use std::time::Duration;
+//! use zookit_recipes::Lock;
+//!
+//! let lock = Lock::new(&zk, "/lockpath", "my-identifier");
+//! let guard = lock.lock().await?; // waits for the lock
+//! tokio::select! {
+//!     () = do_the_work() => {}
+//!     // Suspended (possibly lost), Lost or Released: stop relying on it.
+//!     state = guard.lost() => eprintln!("the lock is {state}: work abandoned"),
+//! }
+//! guard.release().await?; // also released (in the background) when dropped
+//!
+//! if lock.acquire(true, Some(Duration::from_secs(5))).await? {
+//!     println!("contenders, holder first: {:?}", lock.contenders().await?);
+//!     lock.release().await?;
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Semaphore
+//!
+//! [`Semaphore`] lets up to `max_leases` holders in at a time (kazoo's: the
+//! number is stored in the semaphore's node, and a semaphore created with
+//! another number fails with [`LockError::MaxLeasesMismatch`]). A lease is
+//! taken only while a lock on the lease pool is held, checked by the same
+//! transaction that creates the lease, so no fault lets more in.
+//!
+//! ```no_run
+//! # async fn example(zk: zookit::Client) -> Result<(), zookit_recipes::LockError> {
+//! use zookit_recipes::Semaphore;
+//!
+//! let semaphore = Semaphore::new(&zk, "/leasepath", "my-identifier", 3);
+//! let lease = semaphore.lease().await?; // waits for a free lease
+//! println!("holders: {:?}", semaphore.lease_holders().await?);
+//! lease.release().await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Election
+//!
+//! [`Election`] (kazoo's) runs a function once elected, then steps down;
+//! [`LeaderLatch`] (Curator's) takes part until closed and tells whether it
+//! leads. Both are lock contenders on the election's path: the leader holds
+//! the lock, with the same states.
+//!
+//! ```no_run
+//! # async fn example(zk: zookit::Client) -> Result<(), zookit_recipes::LockError> {
+//! use std::time::Duration;
+//! use zookit_recipes::{Election, LatchEvent, LeaderLatch};
+//!
+//! let election = Election::new(&zk, "/electionpath", "my-identifier");
+//! // Waits until elected, runs the function, steps down.
+//! election
+//!     .run(|leadership| async move {
+//!         // lead, while leadership.is_leader(); leadership.lost() says when not
+//!         # let _ = leadership;
+//!     })
+//!     .await?;
+//!
+//! let latch = LeaderLatch::new(&zk, "/latchpath", "my-identifier");
+//! let mut events = latch.events();
+//! latch.start()?;
+//! if latch.wait_for_leadership(Some(Duration::from_secs(10))).await? {
+//!     // leads until events.next() says LatchEvent::NotLeader
+//!     # let _ = (&mut events, LatchEvent::IsLeader);
+//! }
+//! latch.close().await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Holding a lock safely
+//!
+//! A ZooKeeper lock is only as good as the session that holds its node.
+//! The locks, semaphore leases and leaderships here say where they stand as
+//! a [`LockState`] — `state()`, every change through `states()`, and
+//! `lost()`, which resolves as soon as the holding is not `Acquired` (a
+//! suspension is reported however briefly it lasts) — following the
+//! client's connection state:
+//!
+//! - `Acquired`: held; the session is connected and the node is the holder's.
+//! - `Suspended`: the connection dropped. The session, and so the lock, may
+//!   already be gone; another contender gets the lock once the server
+//!   expires the session. **Treat `Suspended` as lost** (Curator's advice):
+//!   stop the work the lock protects. If the client reconnects within the
+//!   session and the server confirms the node is still there, the state
+//!   goes back to `Acquired`.
+//! - `Lost`: the session expired or was closed, the client gave up on it
+//!   after the session timeout, or the node was deleted. The holding is
+//!   over: acquire again (after a `restart` if the session expired). If the
+//!   session turns out to live on, the node is deleted once reconnected, so
+//!   that it blocks nobody.
+//! - `Released`: not held.
+//!
+//! The client reports `Suspended` within two thirds of the session timeout
+//! after the last word from the server, before the server may expire the
+//! session; so a holder that stops on `Suspended` is done before the next
+//! holder starts. (No lease-based lock survives a process paused for longer
+//! than the session timeout: fence external writes if that matters.)
+//!
+//! Nodes are cleaned up: a contender node that is not wanted (timeout,
+//! cancel, a non-blocking miss, a dropped future, a release) is deleted at
+//! once when connected, else as soon as the session is connected again; a
+//! lost session takes its nodes with it. Dropping a guard cannot wait, so it
+//! deletes its node from a task spawned on the runtime it was acquired on.
+//!
+//! The locks, the semaphore and the elections have blocking forms in
+//! [`blocking`]: `zookit_recipes::blocking::Lock::new(&zk, "/lockpath",
+//! "id")`, run through [`zookit::blocking::Client::block_on`]; a blocking
+//! acquire is bounded by its timeout, or ended by `cancel()` from another
+//! thread.
+//!
+//! # Barriers
+//!
+//! [`Barrier`] holds processes up while its node exists; [`DoubleBarrier`]
+//! lets its participants in once all have entered, and out once all have
+//! left (kazoo's `Barrier` and `DoubleBarrier`). Every wait is bounded.
+//!
+//! ```no_run
+//! # async fn example(zk: zookit::Client) -> zookit::Result<()> {
+//! use std::time::Duration;
+//! use zookit_recipes::{Barrier, DoubleBarrier};
+//!
+//! let barrier = Barrier::new(&zk, "/barriers/deploy");
+//! barrier.create().await?;
+//! // elsewhere: true once removed, false after 30 s
+//! let cleared = barrier.wait(Duration::from_secs(30)).await?;
+//!
+//! let double = DoubleBarrier::new(&zk, "/barriers/batch", 3, "worker-1");
+//! if double.enter(Duration::from_secs(60)).await? {
+//!     // all three are in: work, then wait for the others to finish
+//!     double.leave(Duration::from_secs(60)).await?;
+//! }
+//! # let _ = cleared;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Counter
+//!
+//! [`Counter`] is a shared number changed by versioned updates, retried
+//! when another client got in between, so that every change counts once
+//! (kazoo's `Counter`; integers and floats in kazoo's text format, or
+//! Curator's `SharedCount` and `DistributedAtomicLong` formats).
+//!
+//! ```no_run
+//! # async fn example(zk: zookit::Client) -> zookit::Result<()> {
+//! use zookit_recipes::Counter;
+//!
+//! let mut counter = Counter::new(&zk, "/int", 0);
+//! counter.add(2).await?; // kazoo: counter += 2
+//! counter.sub(1).await?; // kazoo: counter -= 1
+//! assert_eq!(counter.value().await?, 1);
+//! assert_eq!((counter.pre_value(), counter.post_value()), (Some(2), Some(1)));
+//! let mut shared = Counter::shared_count(&zk, "/curator", 0);
+//! shared.add(1).await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Party
+//!
+//! [`Party`] and [`ShallowParty`] are pools of participating processes,
+//! each an ephemeral node (kazoo's; the shallow one names members by their
+//! node, so listing them is one request).
+//!
+//! ```no_run
+//! # async fn example(zk: zookit::Client) -> zookit::Result<()> {
+//! use zookit_recipes::Party;
+//!
+//! let party = Party::new(&zk, "/party", "worker-1");
+//! party.join().await?;
+//! println!("{} members: {:?}", party.len().await?, party.members().await?);
+//! party.leave().await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Queues
+//!
+//! [`Queue`] hands out entries by priority, then age (kazoo's `Queue`:
+//! an entry is removed as it is taken). [`LockingQueue`] locks the entry
+//! it hands out until it is consumed or released, built on transactions:
+//! an entry whose consumer's session is lost goes to another consumer, so
+//! each is consumed exactly once.
+//!
+//! ```no_run
+//! # async fn example(zk: zookit::Client) -> zookit::Result<()> {
+//! use std::time::Duration;
+//! use zookit_recipes::{DEFAULT_PRIORITY, LockingQueue, Queue};
+//!
+//! let queue = Queue::new(&zk, "/queue");
+//! queue.put("a job", DEFAULT_PRIORITY).await?;
+//! let job = queue.get().await?; // None when empty
+//!
+//! let jobs = LockingQueue::new(&zk, "/jobs");
+//! jobs.put_all(["job-1", "job-2"], 10).await?;
+//! if let Some(job) = jobs.get(Duration::from_secs(5)).await? {
+//!     // process `job`, then:
+//!     jobs.consume().await?;
+//! }
+//! # let _ = job;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Leases
+//!
+//! [`NonBlockingLease`] is obtained at once or not at all, held by one
+//! identifier until its end and renewed by obtaining it again;
+//! [`MultiNonBlockingLease`] hands out up to `count` of them (kazoo's
+//! lease recipes, in kazoo's stored format).
+//!
+//! ```no_run
+//! # async fn example(zk: zookit::Client) -> zookit::Result<()> {
+//! use std::time::Duration;
+//! use zookit_recipes::NonBlockingLease;
+//!
+//! let lease =
+//!     NonBlockingLease::obtain(&zk, "/leases/cleanup", Duration::from_secs(3600), "host-1").await?;
+//! if lease.obtained() {
+//!     // only one host runs the cleanup this hour
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Set partitioner
+//!
+//! [`SetPartitioner`] divides a set of items among the members of a party,
+//! each item to one member under a lock, and divides it again when members
+//! come or go: [`PartitionState`] goes from `Allocating` to `Acquired`,
+//! to `Release` when the party changes (the member then calls
+//! [`release_set`](SetPartitioner::release_set)), and to `Failure` when the
+//! session is lost or the locks cannot be had within the acquire timeout
+//! (never allocating for ever, kazoo's issue #392).
+//!
+//! ```no_run
+//! # async fn example(zk: zookit::Client) -> zookit::Result<()> {
+//! use std::time::Duration;
+//! use zookit_recipes::{PartitionState, SetPartitioner};
+//!
+//! let partitioner = SetPartitioner::builder(&zk, "/work_queues", ["q-1", "q-2", "q-3"]).start().await?;
+//! loop {
+//!     match partitioner.state() {
+//!         PartitionState::Failure => break,
+//!         PartitionState::Release => partitioner.release_set().await?,
+//!         PartitionState::Acquired => {
+//!             for queue in &partitioner {
+//!                 // work on `queue`
+//!                 # let _ = queue;
+//!             }
+//!             partitioner.wait_for_change(Duration::from_secs(1)).await;
+//!         }
+//!         PartitionState::Allocating => {
+//!             partitioner.wait_for_acquire(Duration::from_secs(30)).await;
+//!         }
+//!     }
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Each of these has a blocking form in [`blocking`], for
+//! [`zookit::blocking::Client`]: `zookit_recipes::blocking::Counter::new(&zk,
+//! "/int", 0)`, and so on; every blocking call is bounded in time.
+
+mod barrier;
+pub mod blocking;
+mod contenders;
+mod counter;
+mod election;
+mod hold;
+mod lease;
+mod lock;
+mod partitioner;
+mod party;
+mod queue;
+mod semaphore;
+mod signal;
+
+pub use barrier::{Barrier, DoubleBarrier};
+pub use counter::{Change, Counter, CounterValue};
+pub use election::{Election, LatchEvent, LatchEvents, LeaderLatch, Leadership};
+pub use lease::{
+    DEFAULT_LEASE_LOCK_TIMEOUT, LeaseOptions, MultiNonBlockingLease, NonBlockingLease,
+};
+pub use lock::{Lock, LockError, LockGuard, LockState, LockStates, ReadLock, WriteLock};
+pub use partitioner::{
+    DEFAULT_ACQUIRE_TIMEOUT, DEFAULT_MAX_REACTION_TIME, DEFAULT_TIME_BOUNDARY, PartitionFunc,
+    PartitionState, SetPartitioner, SetPartitionerBuilder, default_partitioner,
+};
+pub use party::{Party, ShallowParty, default_identifier};
+pub use queue::{DEFAULT_PRIORITY, LockingQueue, MAX_PRIORITY, Queue};
+pub use semaphore::Semaphore;
