@@ -1,0 +1,193 @@
+//! A whole run: one real Apache ZooKeeper, the fixtures, every case for
+//! every peer, round after round (so that machine noise hits every peer
+//! alike), then the report.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use zookit_testing::Ensemble;
+
+use crate::child::{Launcher, run_driver};
+use crate::fixtures::Fixtures;
+use crate::peers::java::JavaDriver;
+use crate::peers::kazoo::Kazoo;
+use crate::plan::{Case, Config, DATA};
+use crate::report::{Failure, Report, Sample, judge, summarize};
+use crate::{Job, Peer, Result, Workload};
+
+/// The server's JVM options: full JIT (tiered up to C2), a fixed heap.
+/// (The test default stops at C1 for fast starts.)
+pub const SERVER_JVM_OPTIONS: [&str; 3] = ["-XX:+UseG1GC", "-Xms1g", "-Xmx1g"];
+
+/// The peers that can run, with how to start them.
+struct Drivers<'a> {
+    launcher: &'a Launcher,
+    kazoo: Option<Kazoo>,
+    java: Option<JavaDriver>,
+}
+
+impl Drivers<'_> {
+    fn command(&self, peer: Peer, job: &Job) -> Option<Command> {
+        match peer {
+            Peer::Zookit | Peer::ZookitBlocking => Some(self.launcher.command(job)),
+            Peer::ZkClient => self.launcher.has_zkclient().then(|| self.launcher.command(job)),
+            Peer::Kazoo => self.kazoo.as_ref().map(|k| k.command(job)),
+            Peer::Java => self.java.as_ref().map(|j| j.command(job)),
+        }
+    }
+}
+
+/// Runs the benchmark of `config`, starting the Rust clients with
+/// `launcher`: prints progress to standard error, the table to standard
+/// output, writes the JSON, and returns the report.
+pub fn run(config: &Config, launcher: &Launcher, command: &str) -> Result<Report> {
+    let started = Instant::now();
+    eprintln!("zookit-bench: starting Apache ZooKeeper ({})", SERVER_JVM_OPTIONS.join(" "));
+    let server = Ensemble::builder().jvm_options(SERVER_JVM_OPTIONS).start()?;
+    let hosts = server.connect_string();
+    let version = server
+        .four_letter(0, "srvr")
+        .ok()
+        .and_then(|s| s.lines().next().map(str::to_owned))
+        .unwrap_or_default();
+    let mut skipped = BTreeMap::new();
+    let wanted = |peer| config.peers.contains(&peer);
+    let kazoo = if wanted(Peer::Kazoo) {
+        eprintln!("zookit-bench: kazoo virtualenv at {}", config.venv.display());
+        match Kazoo::prepare(&config.venv, config.setup_timeout) {
+            Ok(kazoo) => Some(kazoo),
+            Err(e) => {
+                eprintln!("zookit-bench: kazoo SKIPPED: {e}");
+                skipped.insert(Peer::Kazoo.name().to_owned(), e.to_string());
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let java = if wanted(Peer::Java) {
+        match JavaDriver::prepare(&config.work_dir.join("java"), config.setup_timeout) {
+            Ok(java) => Some(java),
+            Err(e) => {
+                eprintln!("zookit-bench: java SKIPPED: {e}");
+                skipped.insert(Peer::Java.name().to_owned(), e.to_string());
+                None
+            }
+        }
+    } else {
+        None
+    };
+    if wanted(Peer::ZkClient) && !launcher.has_zkclient() {
+        skipped.insert(Peer::ZkClient.name().to_owned(), "not built into this executable".into());
+    }
+    let drivers = Drivers { launcher, kazoo, java };
+    eprintln!("zookit-bench: fixtures");
+    let fixtures = Fixtures::prepare(&hosts, config)?;
+    let tree_file = fixtures.tree_file.display().to_string();
+
+    if config.sizes.server_warmup > 0 {
+        eprintln!("zookit-bench: warming the server up");
+        for workload in [Workload::PipelinedGet, Workload::PipelinedSet] {
+            let mut job = Job::new(Peer::Zookit.name(), workload, &hosts);
+            job.path = DATA.to_owned();
+            job.nodes = config.sizes.data_nodes;
+            job.count = config.sizes.server_warmup;
+            job.window = 1000;
+            run_driver(launcher.command(&job), config.job_timeout)?;
+        }
+    }
+
+    let cases = config.cases();
+    let mut samples = Vec::new();
+    let mut failures = Vec::new();
+    for round in 0..config.rounds {
+        for case in &cases {
+            let mut peers: Vec<Peer> = config
+                .peers
+                .iter()
+                .copied()
+                .filter(|&p| p.runs(case.workload) && !skipped.contains_key(p.name()))
+                .collect();
+            if !peers.is_empty() {
+                let shift = round as usize % peers.len();
+                peers.rotate_left(shift);
+            }
+            for peer in peers {
+                let job = config.job(case, peer, round, &hosts, &tree_file);
+                match run_one(&drivers, &fixtures, config, case, peer, round, &job) {
+                    Ok(outcome) => {
+                        eprintln!(
+                            "[round {}/{}] {case} | {peer}: {:.0} ops/s, {:.2} CPU µs/op{}",
+                            round + 1,
+                            config.rounds,
+                            outcome.ops_per_s(),
+                            outcome.cpu_us_per_op(),
+                            outcome.rss_kb.map_or_else(String::new, |kb| format!(", {kb} KiB"))
+                        );
+                        samples.push(Sample { case: *case, peer, round, outcome });
+                    }
+                    Err(e) => {
+                        eprintln!("[round {}] {case} | {peer}: FAILED: {e}", round + 1);
+                        failures.push(Failure {
+                            case: case.to_string(),
+                            peer: peer.name().to_owned(),
+                            round,
+                            error: e.to_string(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    fixtures.close()?;
+    drop(server);
+
+    let results = summarize(&cases, &samples);
+    let targets = judge(&cases, &samples);
+    let report = Report {
+        command: command.to_owned(),
+        finished_unix: SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
+        server: format!("{version}; JVM options {}", SERVER_JVM_OPTIONS.join(" ")),
+        skipped,
+        rounds: config.rounds,
+        sizes: config.sizes.clone(),
+        cases: results,
+        targets,
+        failures,
+    };
+    report.write_json(&config.results)?;
+    println!("{}", report.table());
+    eprintln!(
+        "zookit-bench: done in {:.0} s; results in {}",
+        started.elapsed().as_secs_f64(),
+        config.results.display()
+    );
+    Ok(report)
+}
+
+/// Runs `peer`'s `job`, with its scratch node made before and removed
+/// after.
+fn run_one(
+    drivers: &Drivers<'_>,
+    fixtures: &Fixtures,
+    config: &Config,
+    case: &Case,
+    peer: Peer,
+    round: u32,
+    job: &Job,
+) -> Result<crate::measure::Outcome> {
+    let scratch = matches!(case.workload, Workload::Sequential | Workload::TreeImport)
+        .then(|| Config::scratch_path(case, peer, round));
+    if let Some(path) = &scratch {
+        fixtures.fresh(path)?;
+    }
+    let command = drivers
+        .command(peer, job)
+        .ok_or_else(|| crate::Error::msg(format!("{peer} cannot run here")))?;
+    let outcome = run_driver(command, config.job_timeout);
+    if let Some(path) = &scratch {
+        fixtures.remove(path)?;
+    }
+    outcome
+}

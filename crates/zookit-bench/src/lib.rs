@@ -1,0 +1,58 @@
+//! The benchmark harness of zookit: the same workloads, against one real
+//! Apache ZooKeeper, through zookit (async and blocking), the Rust crate
+//! `zookeeper-client`, Python's kazoo and ZooKeeper's own Java client.
+//!
+//! Run it with `cargo bench -p zookit-bench` (or `scripts/bench`, which
+//! checks the prerequisites first). It prints a table of operations per
+//! second, client CPU time per operation and zookit's ratios to each peer,
+//! judges the targets, and writes `target/bench-results.json`.
+//!
+//! # How it measures
+//!
+//! - **One server**, started by `zookit-testing` with full-JIT JVM options
+//!   ([`harness::SERVER_JVM_OPTIONS`]) and warmed up before the first
+//!   measurement.
+//! - **Every run in a process of its own**: the Rust clients in this
+//!   executable started again ([`child`]), kazoo in
+//!   `python/kazoo_driver.py`, the Java client in `java/Driver.java`. So
+//!   the CPU time a run reports (user + system of the whole process,
+//!   every thread, over the measured part only) is the client's alone.
+//! - **Interleaved**: each round runs every case for every peer once, the
+//!   peers' order rotating from round to round; the report gives the
+//!   median over the rounds.
+//! - **Warm-ups**: every run warms up before measuring (Java with a run as
+//!   large as the measured one, for its JIT).
+//!
+//! The workloads are described on [`Workload`]; the sizes are
+//! [`plan::Sizes::full`].
+
+pub mod child;
+mod error;
+pub mod fixtures;
+pub mod harness;
+mod job;
+pub mod measure;
+pub mod peers;
+pub mod plan;
+pub mod report;
+
+pub use error::{Context, Error, Result};
+pub use job::{Job, Workload};
+pub use peers::Peer;
+
+/// Where the kazoo virtualenv is (made if missing): `$ZOOKIT_BENCH_VENV`,
+/// else `bench-venv/` in the [target directory](target_dir).
+pub fn venv_dir() -> std::path::PathBuf {
+    std::env::var_os("ZOOKIT_BENCH_VENV")
+        .map_or_else(|| target_dir().join("bench-venv"), Into::into)
+}
+
+/// The Cargo target directory: `$CARGO_TARGET_DIR`, else the workspace's
+/// `target/`.
+pub fn target_dir() -> std::path::PathBuf {
+    let dir = match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => dir.into(),
+        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"),
+    };
+    dir.canonicalize().unwrap_or(dir)
+}

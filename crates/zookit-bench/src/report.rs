@@ -1,0 +1,457 @@
+//! The results: medians per case and peer, zookit's ratios to each peer,
+//! the issue's targets, a table and JSON.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::measure::Outcome;
+use crate::plan::{Case, Sizes};
+use crate::{Peer, Result, Workload};
+
+/// One measured run.
+#[derive(Debug, Clone)]
+pub struct Sample {
+    /// What ran.
+    pub case: Case,
+    /// Who ran it.
+    pub peer: Peer,
+    /// In which round.
+    pub round: u32,
+    /// What it measured.
+    pub outcome: Outcome,
+}
+
+/// A run that failed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Failure {
+    /// The case.
+    pub case: String,
+    /// The peer.
+    pub peer: String,
+    /// The round.
+    pub round: u32,
+    /// What went wrong.
+    pub error: String,
+}
+
+/// A peer's results for one case: medians over the rounds.
+#[derive(Debug, Clone, Serialize)]
+pub struct PeerResult {
+    /// The peer.
+    pub peer: String,
+    /// Median operations per second.
+    pub ops_per_s: f64,
+    /// Half the range of the rounds' operations per second, in percent of
+    /// the median: how noisy the figure is.
+    pub ops_spread_pct: f64,
+    /// Median client CPU time per operation, in microseconds.
+    pub cpu_us_per_op: f64,
+    /// Median resident memory of the client process, in KiB (idle
+    /// watches).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rss_kb: Option<u64>,
+    /// Median resident memory before the client was made, in KiB.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_rss_kb: Option<u64>,
+    /// zookit's operations per second divided by this peer's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zookit_throughput_ratio: Option<f64>,
+    /// zookit's CPU time per operation divided by this peer's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zookit_cpu_ratio: Option<f64>,
+    /// Every round's outcome.
+    pub samples: Vec<Outcome>,
+}
+
+/// Every peer's results for one case.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseResult {
+    /// The case, in words.
+    pub case: String,
+    /// Its workload.
+    pub workload: String,
+    /// Requests in flight (pipelined cases).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window: Option<u64>,
+    /// The results, in peer order.
+    pub peers: Vec<PeerResult>,
+}
+
+impl CaseResult {
+    /// `peer`'s result, if it ran.
+    pub fn peer(&self, peer: Peer) -> Option<&PeerResult> {
+        self.peers.iter().find(|r| r.peer == peer.name())
+    }
+}
+
+/// A target of the issue, met or not.
+#[derive(Debug, Clone, Serialize)]
+pub struct Target {
+    /// The target.
+    pub target: String,
+    /// Met (`None`: a peer it needs did not run).
+    pub met: Option<bool>,
+    /// The numbers behind it.
+    pub detail: String,
+}
+
+/// The results of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The command that produced it.
+    pub command: String,
+    /// Seconds since the Unix epoch when it finished.
+    pub finished_unix: u64,
+    /// The server, as `srvr` describes it, and its JVM options.
+    pub server: String,
+    /// Peers that did not run, and why.
+    pub skipped: BTreeMap<String, String>,
+    /// Rounds per case and peer.
+    pub rounds: u32,
+    /// The sizes.
+    pub sizes: Sizes,
+    /// The results, in case order.
+    pub cases: Vec<CaseResult>,
+    /// The targets.
+    pub targets: Vec<Target>,
+    /// Runs that failed.
+    pub failures: Vec<Failure>,
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    if values.len() % 2 == 1 { values[mid] } else { (values[mid - 1] + values[mid]) / 2.0 }
+}
+
+fn median_u64(values: Vec<u64>) -> Option<u64> {
+    if values.is_empty() {
+        return None;
+    }
+    Some(median(values.into_iter().map(|v| v as f64).collect()).round() as u64)
+}
+
+/// The median over the rounds of `metric(a) / metric(b)`, each round's
+/// runs of `a` and `b` (adjacent in time) paired, so that the server's slow
+/// drifts cancel out.
+pub fn paired_ratio(
+    samples: &[Sample],
+    case: &Case,
+    a: Peer,
+    b: Peer,
+    metric: fn(&Outcome) -> f64,
+) -> Option<f64> {
+    let of = |peer: Peer, round: u32| {
+        samples
+            .iter()
+            .find(|s| s.case == *case && s.peer == peer && s.round == round)
+            .map(|s| metric(&s.outcome))
+    };
+    let ratios: Vec<f64> = samples
+        .iter()
+        .filter(|s| s.case == *case && s.peer == a)
+        .filter_map(|s| {
+            let (x, y) = (of(a, s.round)?, of(b, s.round)?);
+            (y > 0.0).then(|| x / y)
+        })
+        .collect();
+    (!ratios.is_empty()).then(|| median(ratios))
+}
+
+/// The results of `samples`, case by case, with zookit's ratios (paired by
+/// round: see [`paired_ratio`]).
+pub fn summarize(cases: &[Case], samples: &[Sample]) -> Vec<CaseResult> {
+    cases
+        .iter()
+        .map(|case| {
+            let mut peers: Vec<PeerResult> = Peer::ALL
+                .iter()
+                .filter_map(|&peer| {
+                    let outcomes: Vec<Outcome> = samples
+                        .iter()
+                        .filter(|s| s.case == *case && s.peer == peer)
+                        .map(|s| s.outcome.clone())
+                        .collect();
+                    if outcomes.is_empty() {
+                        return None;
+                    }
+                    let rates: Vec<f64> = outcomes.iter().map(Outcome::ops_per_s).collect();
+                    let ops_per_s = median(rates.clone());
+                    let (low, high) = rates
+                        .iter()
+                        .fold((f64::MAX, f64::MIN), |(lo, hi), &r| (lo.min(r), hi.max(r)));
+                    Some(PeerResult {
+                        peer: peer.name().to_owned(),
+                        ops_per_s,
+                        ops_spread_pct: if ops_per_s > 0.0 {
+                            (high - low) / 2.0 / ops_per_s * 100.0
+                        } else {
+                            0.0
+                        },
+                        cpu_us_per_op: median(
+                            outcomes.iter().map(Outcome::cpu_us_per_op).collect(),
+                        ),
+                        rss_kb: median_u64(outcomes.iter().filter_map(|o| o.rss_kb).collect()),
+                        base_rss_kb: median_u64(
+                            outcomes.iter().filter_map(|o| o.base_rss_kb).collect(),
+                        ),
+                        zookit_throughput_ratio: None,
+                        zookit_cpu_ratio: None,
+                        samples: outcomes,
+                    })
+                })
+                .collect();
+            for result in peers.iter_mut().filter(|r| r.peer != Peer::Zookit.name()) {
+                let Some(peer) = Peer::from_name(&result.peer) else { continue };
+                if case.workload != Workload::IdleWatches {
+                    result.zookit_throughput_ratio =
+                        paired_ratio(samples, case, Peer::Zookit, peer, Outcome::ops_per_s);
+                }
+                result.zookit_cpu_ratio =
+                    paired_ratio(samples, case, Peer::Zookit, peer, Outcome::cpu_us_per_op);
+            }
+            CaseResult {
+                case: case.to_string(),
+                workload: case.workload.name().to_owned(),
+                window: case.window,
+                peers,
+            }
+        })
+        .collect()
+}
+
+fn ops(value: f64) -> String {
+    let whole = value.round() as u64;
+    let digits = whole.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The issue's targets, judged on the rounds' paired ratios (see
+/// [`paired_ratio`]).
+pub fn judge(cases: &[Case], samples: &[Sample]) -> Vec<Target> {
+    let mut targets = Vec::new();
+    // `subject` at least `factor` times as fast as each of `others`.
+    let at_least = |target: String, case: &Case, subject: Peer, others: &[Peer], factor: f64| {
+        let ratios: Vec<(Peer, f64)> = others
+            .iter()
+            .filter_map(|&p| {
+                Some((p, paired_ratio(samples, case, subject, p, Outcome::ops_per_s)?))
+            })
+            .collect();
+        let worst = ratios.iter().copied().min_by(|a, b| a.1.total_cmp(&b.1));
+        let (met, detail) = match worst {
+            Some(_)
+                if paired_ratio(samples, case, subject, subject, Outcome::ops_per_s).is_none() =>
+            {
+                (None, format!("{subject} did not run"))
+            }
+            Some((_, worst)) => (
+                Some(worst >= factor),
+                ratios
+                    .iter()
+                    .map(|(peer, ratio)| format!("{subject}/{peer} {ratio:.2}x"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            None => (None, "no peer ran".to_owned()),
+        };
+        Target { target, met, detail }
+    };
+    let peers = [Peer::ZkClient, Peer::Kazoo, Peer::Java];
+    for case in cases {
+        let name = case.to_string();
+        match case.workload {
+            Workload::Sequential => {
+                targets.push(at_least(
+                    format!("{name}: zookit no slower than the fastest peer"),
+                    case,
+                    Peer::Zookit,
+                    &peers,
+                    1.0,
+                ));
+                targets.push(at_least(
+                    format!("{name}: zookit-blocking no slower than the fastest peer"),
+                    case,
+                    Peer::ZookitBlocking,
+                    &peers,
+                    1.0,
+                ));
+            }
+            Workload::PipelinedGet | Workload::PipelinedSet => {
+                targets.push(at_least(
+                    format!("{name}: at least the best peer's throughput"),
+                    case,
+                    Peer::Zookit,
+                    &peers,
+                    1.0,
+                ));
+                targets.push(at_least(
+                    format!("{name}: at least 3x kazoo (async API)"),
+                    case,
+                    Peer::Zookit,
+                    &[Peer::Kazoo],
+                    3.0,
+                ));
+                if let Some(ratio) = paired_ratio(
+                    samples,
+                    case,
+                    Peer::Zookit,
+                    Peer::ZkClient,
+                    Outcome::cpu_us_per_op,
+                ) {
+                    targets.push(Target {
+                        target: format!("{name}: CPU/op at most half of zookeeper-client's"),
+                        met: Some(ratio <= 0.5),
+                        detail: format!("zookit/zookeeper-client CPU per op {ratio:.2}x"),
+                    });
+                }
+            }
+            Workload::TreeExport | Workload::TreeImport => targets.push(at_least(
+                format!("{name}: at least 10x the kazoo node-by-node script"),
+                case,
+                Peer::Zookit,
+                &[Peer::Kazoo],
+                10.0,
+            )),
+            Workload::WatchFanout => targets.push(at_least(
+                format!("{name}: at least 3x kazoo"),
+                case,
+                Peer::Zookit,
+                &[Peer::Kazoo],
+                3.0,
+            )),
+            _ => {}
+        }
+    }
+    targets.retain(|t| t.detail != "no peer ran");
+    targets
+}
+
+impl Report {
+    /// The results as a table, then the targets.
+    pub fn table(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{:<44} {:<17} {:>11} {:>5} {:>10} {:>12} {:>12}",
+            "case", "peer", "ops/s", "±%", "CPU µs/op", "zookit÷peer", "zookit CPU÷"
+        );
+        let _ = writeln!(
+            out,
+            "{:<44} {:<17} {:>11} {:>5} {:>10} {:>12} {:>12}",
+            "", "", "", "", "", "(ops/s)", "peer CPU"
+        );
+        for case in &self.cases {
+            let _ = writeln!(out, "{}", "-".repeat(117));
+            for (i, r) in case.peers.iter().enumerate() {
+                let label = if i == 0 { case.case.as_str() } else { "" };
+                let ratio =
+                    |v: Option<f64>| v.map_or_else(|| "".to_owned(), |v| format!("{v:.2}x"));
+                if case.workload == Workload::IdleWatches.name() {
+                    let rss = r.rss_kb.unwrap_or(0) as f64 / 1024.0;
+                    let delta = r.rss_kb.unwrap_or(0).saturating_sub(r.base_rss_kb.unwrap_or(0))
+                        as f64
+                        / 1024.0;
+                    let _ = writeln!(
+                        out,
+                        "{label:<44} {:<17} {:>11} {:>5} {:>10}",
+                        r.peer,
+                        format!("{rss:.1} MiB"),
+                        "",
+                        format!("+{delta:.1} MiB"),
+                    );
+                } else {
+                    let _ = writeln!(
+                        out,
+                        "{label:<44} {:<17} {:>11} {:>5.0} {:>10.2} {:>12} {:>12}",
+                        r.peer,
+                        ops(r.ops_per_s),
+                        r.ops_spread_pct,
+                        r.cpu_us_per_op,
+                        ratio(r.zookit_throughput_ratio),
+                        ratio(r.zookit_cpu_ratio),
+                    );
+                }
+            }
+        }
+        let _ = writeln!(
+            out,
+            "medians over {} rounds; ±%: half the rounds' range; ratios: medians of the rounds' paired ratios\n\
+             idle client: resident memory of the client process with the watches set, and its growth over the process before the client was made",
+            self.rounds
+        );
+        for (peer, why) in &self.skipped {
+            let _ = writeln!(out, "skipped {peer}: {why}");
+        }
+        let _ = writeln!(out, "\ntargets:");
+        for target in &self.targets {
+            let verdict = match target.met {
+                Some(true) => "met   ",
+                Some(false) => "MISSED",
+                None => "n/a   ",
+            };
+            let _ = writeln!(out, "  [{verdict}] {} ({})", target.target, target.detail);
+        }
+        for failure in &self.failures {
+            let _ = writeln!(
+                out,
+                "FAILED: {} / {} (round {}): {}",
+                failure.case, failure.peer, failure.round, failure.error
+            );
+        }
+        out
+    }
+
+    /// Writes the report as JSON to `path`.
+    pub fn write_json(&self, path: &Path) -> Result<()> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, serde_json::to_string_pretty(self)? + "\n")?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians_ratios_and_targets() {
+        let case = Case { workload: Workload::PipelinedGet, window: Some(100) };
+        let sample = |peer, round, ops, cpu_s| Sample {
+            case,
+            peer,
+            round,
+            outcome: Outcome { ops, elapsed_s: 1.0, cpu_s, ..Outcome::default() },
+        };
+        let samples = [
+            sample(Peer::Zookit, 0, 300, 0.3),
+            sample(Peer::Zookit, 1, 100, 0.1),
+            sample(Peer::Zookit, 2, 200, 0.2),
+            sample(Peer::ZkClient, 0, 100, 0.4),
+            sample(Peer::Kazoo, 0, 50, 1.0),
+        ];
+        let cases = summarize(&[case], &samples);
+        let zookit = cases[0].peer(Peer::Zookit).unwrap();
+        assert_eq!(zookit.ops_per_s, 200.0);
+        assert_eq!(cases[0].peer(Peer::ZkClient).unwrap().zookit_throughput_ratio, Some(3.0));
+        let targets = judge(&[case], &samples);
+        assert_eq!(targets.len(), 3);
+        assert!(targets.iter().all(|t| t.met == Some(true)), "{targets:?}");
+        assert_eq!(ops(1234567.4), "1,234,567");
+    }
+}

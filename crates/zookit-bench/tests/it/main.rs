@@ -1,0 +1,60 @@
+//! The smoke test: every workload once, on tiny sizes, for every peer that
+//! can run here, through the same harness as `cargo bench -p zookit-bench`,
+//! so that the benchmark cannot rot.
+//!
+//! kazoo needs a virtualenv made from PyPI; if that cannot be done within
+//! the set-up bound, kazoo is skipped, and the test says so loudly.
+
+#[path = "../../benches/bench/zkclient.rs"]
+mod zkclient;
+
+use zookit_bench::child::{self, Launcher};
+use zookit_bench::plan::Config;
+use zookit_bench::{Peer, Workload, harness};
+
+/// The test a child process of the harness runs: the job in
+/// `ZOOKIT_BENCH_JOB`. Without one (a normal test run) it does nothing.
+#[test]
+fn child_entry() {
+    if let Some(job) = child::job_from_env() {
+        let job = job.expect("a job");
+        child::serve(&job, Some(zkclient::run)).expect("the job runs");
+    }
+}
+
+#[test]
+fn every_workload_runs_for_every_peer() {
+    let work_dir = tempfile::tempdir().expect("a temporary directory");
+    let config = Config::smoke(work_dir.path().to_path_buf(), zookit_bench::venv_dir());
+    let launcher = Launcher::this_executable(
+        ["child_entry", "--exact", "--nocapture", "--test-threads=1"],
+        Some(zkclient::run),
+    )
+    .expect("this executable");
+    let report = harness::run(&config, &launcher, "cargo test -p zookit-bench").expect("a run");
+
+    assert!(report.failures.is_empty(), "failed runs: {:#?}", report.failures);
+    for (peer, why) in &report.skipped {
+        eprintln!("\n*** SMOKE TEST: {peer} WAS SKIPPED: {why} ***\n");
+    }
+    let skipped = |peer: Peer| report.skipped.contains_key(peer.name());
+    assert!(!skipped(Peer::ZkClient) && !skipped(Peer::Java), "{:?}", report.skipped);
+    for case in config.cases() {
+        let result = report
+            .cases
+            .iter()
+            .find(|c| c.case == case.to_string())
+            .unwrap_or_else(|| panic!("no results for {case}"));
+        for peer in Peer::ALL.into_iter().filter(|p| p.runs(case.workload) && !skipped(*p)) {
+            let r = result.peer(peer).unwrap_or_else(|| panic!("no result for {case} / {peer}"));
+            assert!(r.ops_per_s > 0.0, "{case} / {peer}: {r:?}");
+            if case.workload == Workload::IdleWatches {
+                assert!(r.rss_kb.unwrap_or(0) > 0, "{case} / {peer}: {r:?}");
+            }
+        }
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&config.results).expect("the JSON"))
+            .expect("valid JSON");
+    assert_eq!(json["cases"].as_array().map(Vec::len), Some(config.cases().len()));
+}
