@@ -106,14 +106,17 @@ fn check(given: &str, completed: &str) -> Result<(), PathRule> {
     if completed.ends_with('/') {
         return Err(PathRule::TrailingSlash);
     }
-    let chars: Vec<char> = completed.chars().collect();
-    for i in 1..chars.len() {
-        let (c, last) = (chars[i], chars[i - 1]);
-        let name_ends_after = chars.get(i + 1).is_none_or(|&next| next == '/');
+    // One pass, no allocation: the rules look one character back for
+    // `//`, two back and one ahead for `.` and `..` names.
+    let mut chars = completed.chars().skip(1).enumerate().peekable();
+    let (mut before_last, mut last) = ('\0', '/');
+    while let Some((index, c)) = chars.next() {
+        let i = index + 1;
+        let name_ends_after = chars.peek().is_none_or(|&(_, next)| next == '/');
         match c {
             '\0' => return Err(PathRule::NullCharacter { at: i }),
             '/' if last == '/' => return Err(PathRule::EmptyNodeName { at: i }),
-            '.' if last == '.' && i >= 2 && chars[i - 2] == '/' && name_ends_after => {
+            '.' if last == '.' && i >= 2 && before_last == '/' && name_ends_after => {
                 return Err(PathRule::RelativePath { at: i });
             }
             '.' if last == '/' && name_ends_after => return Err(PathRule::RelativePath { at: i }),
@@ -121,6 +124,8 @@ fn check(given: &str, completed: &str) -> Result<(), PathRule> {
             c if is_invalid_char(c) => return Err(PathRule::InvalidCharacter { at: i, ch: c }),
             _ => {}
         }
+        before_last = last;
+        last = c;
     }
     Ok(())
 }
@@ -162,6 +167,52 @@ mod tests {
     fn errors_name_the_path_and_the_rule() {
         let err = validate_path("/a//b").unwrap_err();
         assert_eq!(err.to_string(), "invalid path \"/a//b\": empty node name at 3");
+    }
+
+    /// PathUtils.validatePath, transcribed index for index.
+    fn reference(path: &str) -> Option<PathRule> {
+        if path.is_empty() {
+            return Some(PathRule::Empty);
+        }
+        if !path.starts_with('/') {
+            return Some(PathRule::NotAbsolute);
+        }
+        if path.len() == 1 {
+            return None;
+        }
+        if path.ends_with('/') {
+            return Some(PathRule::TrailingSlash);
+        }
+        let chars: Vec<char> = path.chars().collect();
+        let mut lastc = '/';
+        for i in 1..chars.len() {
+            let c = chars[i];
+            let ends = i + 1 == chars.len() || chars[i + 1] == '/';
+            if c == '\0' {
+                return Some(PathRule::NullCharacter { at: i });
+            } else if c == '/' && lastc == '/' {
+                return Some(PathRule::EmptyNodeName { at: i });
+            } else if c == '.' && lastc == '.' {
+                if chars[i - 2] == '/' && ends {
+                    return Some(PathRule::RelativePath { at: i });
+                }
+            } else if c == '.' {
+                if chars[i - 1] == '/' && ends {
+                    return Some(PathRule::RelativePath { at: i });
+                }
+            } else if is_invalid_char(c) {
+                return Some(PathRule::InvalidCharacter { at: i, ch: c });
+            }
+            lastc = c;
+        }
+        None
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_one_pass_check_agrees_with_path_utils(path in "[/a.\u{0}\u{1}é😀]{0,8}") {
+            proptest::prop_assert_eq!(rule(&path), reference(&path));
+        }
     }
 
     #[test]

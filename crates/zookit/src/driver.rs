@@ -60,6 +60,11 @@ pub(crate) struct Driver {
     server: Option<String>,
     tls: Option<Arc<rustls::ClientConfig>>,
     timer: Pin<Box<Sleep>>,
+    /// Whether the timer is set to a deadline that has not fired yet.
+    timer_armed: bool,
+    /// The time of the current pass over everything ready (read once per
+    /// pass: a clock read per request costs more than it tells).
+    now: Instant,
     hub: Arc<Hub>,
 }
 
@@ -84,11 +89,13 @@ impl Driver {
             server: None,
             tls,
             timer: Box::pin(tokio::time::sleep(Duration::from_secs(3600))),
+            timer_armed: false,
+            now: Self::clock(),
             hub,
         }
     }
 
-    fn now() -> Instant {
+    fn clock() -> Instant {
         tokio::time::Instant::now().into_std()
     }
 
@@ -111,14 +118,14 @@ impl Driver {
         for _ in 0..COMMAND_BATCH {
             match self.commands.poll_recv(cx) {
                 Poll::Ready(Some(command)) => {
-                    self.handle(command, Self::now());
+                    self.handle(command, self.now);
                     progressed = true;
                 }
                 Poll::Ready(None) => {
                     if !self.commands_closed {
                         // Every client handle is gone: close the session.
                         self.commands_closed = true;
-                        self.session.stop(Self::now(), None);
+                        self.session.stop(self.now, None);
                         progressed = true;
                     }
                     break;
@@ -127,11 +134,11 @@ impl Driver {
             }
         }
         while let Poll::Ready(Some(id)) = self.dropped_watches.poll_recv(cx) {
-            self.session.remove_watch(Self::now(), id);
+            self.session.remove_watch(self.now, id);
             progressed = true;
         }
         while let Poll::Ready(Some(host)) = self.probes.poll_recv(cx) {
-            self.session.read_write_found(Self::now(), &host);
+            self.session.read_write_found(self.now, &host);
             progressed = true;
         }
         progressed
@@ -144,11 +151,11 @@ impl Driver {
         match result {
             Ok(transport) => {
                 self.transport = Some(transport);
-                self.session.connected(Self::now());
+                self.session.connected(self.now);
             }
             Err(err) => {
                 debug!(error = %err.message, "connection failed");
-                self.session.connect_failed(Self::now(), err.fatal.then_some(err.message));
+                self.session.connect_failed(self.now, err.fatal.then_some(err.message));
             }
         }
         true
@@ -164,7 +171,7 @@ impl Driver {
         match tokio_util::io::poll_read_buf(Pin::new(transport), cx, buf) {
             Poll::Pending => false,
             Poll::Ready(Ok(n)) if n > 0 => {
-                self.session.received(Self::now());
+                self.session.received(self.now);
                 true
             }
             Poll::Ready(result) => {
@@ -211,21 +218,26 @@ impl Driver {
             format!("TLS with {} failed: {err}", self.server.as_deref().unwrap_or("the server"))
         });
         self.transport = None;
-        self.session.transport_closed(Self::now(), fatal);
+        self.session.transport_closed(self.now, fatal);
     }
 
-    /// Fires the session's timer if due, and re-arms it.
+    /// Fires the session's timer if due, and re-arms it. The timer is only
+    /// moved earlier: deadlines that move later (a ping after every send)
+    /// would otherwise reset it on every request; firing early is harmless.
     fn poll_timer(&mut self, cx: &mut Context<'_>) -> bool {
         let mut progressed = false;
         loop {
             let Some(deadline) = self.session.next_deadline() else { return progressed };
             let deadline = tokio::time::Instant::from_std(deadline);
-            if self.timer.deadline() != deadline {
+            if !self.timer_armed || deadline < self.timer.deadline() {
                 self.timer.as_mut().reset(deadline);
+                self.timer_armed = true;
             }
             match self.timer.as_mut().poll(cx) {
                 Poll::Ready(()) => {
-                    self.session.timeout(Self::now());
+                    self.timer_armed = false;
+                    self.now = Self::clock();
+                    self.session.timeout(self.now);
                     progressed = true;
                     // A deadline that did not move would spin; the machine
                     // always moves its deadlines past `now` when they fire.
@@ -293,6 +305,7 @@ impl Future for Driver {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
         loop {
+            this.now = Self::clock();
             let mut progressed = this.poll_commands(cx);
             progressed |= this.poll_connecting(cx);
             progressed |= this.poll_read(cx);
