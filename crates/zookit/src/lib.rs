@@ -269,6 +269,7 @@ pub use tls::TlsOptions;
 pub use watch::{PersistentWatch, Watch, WatchedEvent};
 pub use watchers::{
     ChildrenStream, ChildrenUpdate, ChildrenWatch, DataStream, DataUpdate, DataWatch, KeepWatching,
+    UpdateStream,
 };
 pub use zookit_proto::{
     Acl, AddWatchMode, ClientInfo, CreateMode, DecodeError, ErrorCode, EventType, Id, KeeperState,

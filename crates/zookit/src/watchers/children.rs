@@ -1,15 +1,12 @@
 //! ChildrenWatch: a znode's children, at once and after every change.
 
 use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
-use futures_core::Stream;
 use tokio::sync::mpsc;
 use tracing::debug;
 
 use super::data::is_transient;
-use super::task::{KeepWatching, WatchTask, reconnected, spawn, start};
+use super::task::{KeepWatching, UpdateStream, WatchTask, reconnected, spawn, start};
 use crate::client::WeakClient;
 use crate::watch::WatchedEvent;
 use crate::{Client, Result};
@@ -98,27 +95,7 @@ impl ChildrenWatch {
 /// A znode's children as a stream of [`ChildrenUpdate`]s, from
 /// [`Client::watch_children`]. Ends when the znode is deleted or the client
 /// is gone.
-#[must_use = "a stream does nothing unless polled"]
-#[derive(Debug)]
-pub struct ChildrenStream {
-    receiver: mpsc::UnboundedReceiver<ChildrenUpdate>,
-    _task: WatchTask,
-}
-
-impl ChildrenStream {
-    /// The next update.
-    pub async fn next(&mut self) -> Option<ChildrenUpdate> {
-        self.receiver.recv().await
-    }
-}
-
-impl Stream for ChildrenStream {
-    type Item = ChildrenUpdate;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<ChildrenUpdate>> {
-        self.receiver.poll_recv(cx)
-    }
-}
+pub type ChildrenStream = UpdateStream<ChildrenUpdate>;
 
 impl Client {
     /// Calls `function(children)` at once and after every change of the
@@ -201,6 +178,6 @@ impl Client {
         let (sender, receiver) = mpsc::unbounded_channel();
         let deliver = move |update| std::future::ready(sender.send(update).is_ok());
         let watch = watch_children(self.downgrade(), path.to_owned(), true, deliver);
-        Ok(ChildrenStream { receiver, _task: spawn(self, "childrenWatch", path, watch, None) })
+        Ok(UpdateStream::new(receiver, spawn(self, "childrenWatch", path, watch, None)))
     }
 }

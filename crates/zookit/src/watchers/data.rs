@@ -1,16 +1,13 @@
 //! DataWatch: a znode's data, at once and after every change.
 
 use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use futures_core::Stream;
 use tokio::sync::mpsc;
 use tracing::debug;
 use zookit_proto::Stat;
 
-use super::task::{KeepWatching, WatchTask, reconnected, spawn, start};
+use super::task::{KeepWatching, UpdateStream, WatchTask, reconnected, spawn, start};
 use crate::client::WeakClient;
 use crate::watch::{Watch, WatchedEvent};
 use crate::{Client, Error, Result};
@@ -124,27 +121,7 @@ impl DataWatch {
 
 /// The data of a znode as a stream of [`DataUpdate`]s, from
 /// [`Client::watch_data`]. Ends when the client is gone.
-#[must_use = "a stream does nothing unless polled"]
-#[derive(Debug)]
-pub struct DataStream {
-    receiver: mpsc::UnboundedReceiver<DataUpdate>,
-    _task: WatchTask,
-}
-
-impl DataStream {
-    /// The next update.
-    pub async fn next(&mut self) -> Option<DataUpdate> {
-        self.receiver.recv().await
-    }
-}
-
-impl Stream for DataStream {
-    type Item = DataUpdate;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<DataUpdate>> {
-        self.receiver.poll_recv(cx)
-    }
-}
+pub type DataStream = UpdateStream<DataUpdate>;
 
 impl Client {
     /// Calls `function(data, stat)` at once and after every change of the
@@ -227,6 +204,6 @@ impl Client {
         let (sender, receiver) = mpsc::unbounded_channel();
         let deliver = move |update| std::future::ready(sender.send(update).is_ok());
         let watch = watch_data(self.downgrade(), path.to_owned(), deliver);
-        Ok(DataStream { receiver, _task: spawn(self, "dataWatch", path, watch, None) })
+        Ok(UpdateStream::new(receiver, spawn(self, "dataWatch", path, watch, None)))
     }
 }

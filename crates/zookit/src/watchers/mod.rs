@@ -14,4 +14,4 @@ mod task;
 
 pub use children::{ChildrenStream, ChildrenUpdate, ChildrenWatch};
 pub use data::{DataStream, DataUpdate, DataWatch};
-pub use task::KeepWatching;
+pub use task::{KeepWatching, UpdateStream};

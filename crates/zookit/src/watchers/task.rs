@@ -2,9 +2,12 @@
 //! watch functions, and waiting for a reconnect.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 
-use tokio::sync::oneshot;
+use futures_core::Stream;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::client::StateChanges;
@@ -43,6 +46,34 @@ impl WatchTask {
 impl Drop for WatchTask {
     fn drop(&mut self) {
         self.0.abort();
+    }
+}
+
+/// The updates of a watch helper as a stream; its task stops when the
+/// stream is dropped.
+#[must_use = "a stream does nothing unless polled"]
+#[derive(Debug)]
+pub struct UpdateStream<T> {
+    receiver: mpsc::UnboundedReceiver<T>,
+    _task: WatchTask,
+}
+
+impl<T> UpdateStream<T> {
+    pub(crate) fn new(receiver: mpsc::UnboundedReceiver<T>, task: WatchTask) -> Self {
+        Self { receiver, _task: task }
+    }
+
+    /// The next update.
+    pub async fn next(&mut self) -> Option<T> {
+        self.receiver.recv().await
+    }
+}
+
+impl<T> Stream for UpdateStream<T> {
+    type Item = T;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        self.receiver.poll_recv(cx)
     }
 }
 
