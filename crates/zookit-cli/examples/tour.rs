@@ -12,51 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
 
 use zookit_testing::Ensemble;
-
-/// zc.zk's README example tree.
-const TREE: &str = "\
-/lb : ipvs
-  /pools
-    /cms
-      # The address is fixed because it's
-      # exposed externally
-      address = '1.2.3.4:80'
-      providers -> /cms/providers
-    /retail
-      address = '1.2.3.5:80'
-      providers -> /cms/providers
-
-/cms : z4m cms
-  threads = 3
-  /providers
-  /databases
-    /main
-      /providers
-
-/retail : z4m retail
-  threads = 1
-  /providers
-  /databases
-    main -> /cms/databases/main
-    /ugc
-      /providers
-";
-
-/// The README's updated tree: `/lb/pools/retail` is gone from it.
-const NEW_TREE: &str = "\
-/lb : ipvs
-  /pools
-    /cms
-      address = '1.2.3.4:80'
-      providers -> /cms/providers
-
-/cms : z4m cms
-  threads = 4
-  /providers
-  /databases
-    /main
-      /providers
-";
+use zookit_testing::zc_zk::{TREE_TEXT, TREE_TEXT_2};
 
 fn main() -> ExitCode {
     match tour() {
@@ -74,13 +30,15 @@ fn tour() -> Result<(), String> {
     let server = Ensemble::standalone().map_err(|e| format!("can't start ZooKeeper: {e}"))?;
     let hosts = server.connect_string();
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    std::fs::write(dir.path().join("tree.txt"), TREE).map_err(|e| e.to_string())?;
-    std::fs::write(dir.path().join("new-tree.txt"), NEW_TREE).map_err(|e| e.to_string())?;
+    std::fs::write(dir.path().join("tree.txt"), TREE_TEXT.trim_start())
+        .map_err(|e| e.to_string())?;
+    std::fs::write(dir.path().join("new-tree.txt"), TREE_TEXT_2.trim_start())
+        .map_err(|e| e.to_string())?;
     let shell = Shell { zookit, hosts, dir: dir.path().to_owned() };
     println!("$ export ZC_ZK_CONNECTION_STRING={}   # zookit's default server", shell.hosts);
 
     shell.say("zc.zk's example tree, in its text format");
-    shell.show("cat tree.txt", TREE);
+    shell.show("cat tree.txt", TREE_TEXT.trim_start());
     shell.say("Import it, and export the tree back (sorted, comments gone)");
     shell.run(&["import", "tree.txt"])?;
     shell.run(&["export"])?;
@@ -100,7 +58,7 @@ fn tour() -> Result<(), String> {
     shell.run(&["properties", "/cms"])?;
 
     shell.say("What importing the updated tree with trim would do (a dry run)");
-    shell.show("cat new-tree.txt", NEW_TREE);
+    shell.show("cat new-tree.txt", TREE_TEXT_2.trim_start());
     shell.run(&["import", "--dry-run", "--trim", "new-tree.txt"])?;
 
     shell.say("Stop the providers: their registrations vanish with their sessions");

@@ -147,6 +147,7 @@ mod ports;
 mod proxy;
 mod shared;
 pub mod tls;
+pub mod zc_zk;
 
 pub use config::{DEFAULT_JVM_OPTIONS, ENV_CLASSPATH, ENV_JAVA, SUPER_DIGEST};
 pub use ensemble::{Ensemble, EnsembleBuilder};

@@ -231,31 +231,4 @@ pub(crate) fn write_file(dir: &Path, name: &str, text: &str) -> String {
     path.to_str().expect("a UTF-8 path").to_owned()
 }
 
-/// The README's first example tree.
-pub(crate) const TREE_TEXT: &str = "
-/lb : ipvs
-  /pools
-    /cms
-      # The address is fixed because it's
-      # exposed externally
-      address = '1.2.3.4:80'
-      providers -> /cms/providers
-    /retail
-      address = '1.2.3.5:80'
-      providers -> /cms/providers
-
-/cms : z4m cms
-  threads = 3
-  /providers
-  /databases
-    /main
-      /providers
-
-/retail : z4m retail
-  threads = 1
-  /providers
-  /databases
-    main -> /cms/databases/main
-    /ugc
-      /providers
-";
+pub(crate) use zookit_testing::zc_zk::TREE_TEXT;

@@ -3,6 +3,8 @@
 
 use serde_json::json;
 
+use zookit_testing::zc_zk::TREE_TEXT_2;
+
 use crate::common::{TREE_TEXT, chroot, write_file, zookit, zookit_stdin};
 
 const EXPORT: &str = "\
@@ -29,24 +31,6 @@ const EXPORT: &str = "\
   /providers
 ";
 
-/// The README's second tree text.
-const SECOND_TEXT: &str = "
-/lb : ipvs
-  /pools
-    /cms
-      # The address is fixed because it's
-      # exposed externally
-      address = '1.2.3.4:80'
-      providers -> /cms/providers
-
-/cms : z4m cms
-  threads = 4
-  /providers
-  /databases
-    /main
-      /providers
-";
-
 #[test]
 fn import_export_and_output_files() {
     let zk = chroot("import-export");
@@ -70,7 +54,7 @@ fn import_export_and_output_files() {
 
     // The second README text over it: extra nodes are reported, then
     // trimmed (dry run first).
-    let second = SECOND_TEXT;
+    let second = TREE_TEXT_2;
     assert_eq!(
         zookit_stdin(&zk, &["import"], second).ok(),
         "extra path not trimmed: /lb/pools/retail\n"

@@ -5,56 +5,10 @@ use serde_json::json;
 use zookit_registry::tree::{ExportOptions, Node, PropertyLink, export_text, parse_tree};
 use zookit_registry::value::{Value, parse_python_literal};
 
-/// The README's first `tree_text`.
-const TREE_TEXT: &str = "
-/lb : ipvs
-  /pools
-    /cms
-      # The address is fixed because it's
-      # exposed externally
-      address = '1.2.3.4:80'
-      providers -> /cms/providers
-    /retail
-      address = '1.2.3.5:80'
-      providers -> /cms/providers
-
-/cms : z4m cms
-  threads = 3
-  /providers
-  /databases
-    /main
-      /providers
-
-/retail : z4m retail
-  threads = 1
-  /providers
-  /databases
-    main -> /cms/databases/main
-    /ugc
-      /providers
-";
-
-/// The README's second `tree_text`, re-imported over the first.
-const TREE_TEXT_2: &str = "
-/lb : ipvs
-  /pools
-    /cms
-      # The address is fixed because it's
-      # exposed externally
-      address = '1.2.3.4:80'
-      providers -> /cms/providers
-
-/cms : z4m cms
-  threads = 4
-  /providers
-  /databases
-    /main
-      /providers
-";
+pub(crate) use zookit_testing::zc_zk::{TREE_TEXT, TREE_TEXT_2};
 
 /// `/fooservice` as the README's server holds it.
-const FOOSERVICE: &str = "
-/fooservice
+pub(crate) const FOOSERVICE: &str = "/fooservice
   secret = '1234'
   threads = 3
   /providers

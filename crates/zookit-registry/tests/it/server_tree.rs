@@ -8,6 +8,8 @@ use zookit_registry::value::{Map, decode_node_data};
 use zookit_registry::{ImportReport, ZooKeeper, open_acl_unsafe};
 use zookit_testing::{shared, unique_chroot};
 
+use super::readme::{FOOSERVICE, TREE_TEXT, TREE_TEXT_2};
+
 pub(crate) fn map(value: serde_json::Value) -> Map {
     value.as_object().expect("an object").clone()
 }
@@ -163,59 +165,6 @@ async fn readme_registration_and_properties(zk: &ZooKeeper) {
     let expected = "data updated\nsecret: '1234'\nthreads: 3";
     assert_eq!(printed.take(expected).await, expected);
 }
-
-/// The README's first `tree_text`.
-const TREE_TEXT: &str = "
-/lb : ipvs
-  /pools
-    /cms
-      # The address is fixed because it's
-      # exposed externally
-      address = '1.2.3.4:80'
-      providers -> /cms/providers
-    /retail
-      address = '1.2.3.5:80'
-      providers -> /cms/providers
-
-/cms : z4m cms
-  threads = 3
-  /providers
-  /databases
-    /main
-      /providers
-
-/retail : z4m retail
-  threads = 1
-  /providers
-  /databases
-    main -> /cms/databases/main
-    /ugc
-      /providers
-";
-
-/// The README's second `tree_text`.
-const TREE_TEXT_2: &str = "
-/lb : ipvs
-  /pools
-    /cms
-      # The address is fixed because it's
-      # exposed externally
-      address = '1.2.3.4:80'
-      providers -> /cms/providers
-
-/cms : z4m cms
-  threads = 4
-  /providers
-  /databases
-    /main
-      /providers
-";
-
-const FOOSERVICE: &str = "/fooservice
-  secret = '1234'
-  threads = 3
-  /providers
-";
 
 const LB: &str = "/lb : ipvs
   /pools
