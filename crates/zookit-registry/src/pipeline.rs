@@ -9,7 +9,8 @@ use std::future::Future;
 use std::pin::Pin;
 
 use bytes::Bytes;
-use tokio::task::JoinSet;
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use zookit::{Client, Stat};
 
 use crate::Result;
@@ -20,22 +21,23 @@ pub(crate) const WINDOW: usize = 256;
 
 type Task<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
-/// A bounded window of concurrent tasks; results come back as they finish.
-/// Dropping it aborts what is still running.
+/// A bounded window of concurrent tasks, run by whoever awaits
+/// [`next`](Pipeline::next) (no task is spawned); results come back as they
+/// finish. Dropping it drops what is still running.
 pub(crate) struct Pipeline<T> {
-    running: JoinSet<T>,
+    running: FuturesUnordered<Task<T>>,
     waiting: VecDeque<Task<T>>,
 }
 
 impl<T: Send + 'static> Pipeline<T> {
     pub(crate) fn new() -> Self {
-        Self { running: JoinSet::new(), waiting: VecDeque::new() }
+        Self { running: FuturesUnordered::new(), waiting: VecDeque::new() }
     }
 
     /// Runs `task` now, or as soon as the window has room.
     pub(crate) fn push(&mut self, task: impl Future<Output = T> + Send + 'static) {
         if self.running.len() < WINDOW {
-            self.running.spawn(task);
+            self.running.push(Box::pin(task));
         } else {
             self.waiting.push_back(Box::pin(task));
         }
@@ -43,15 +45,11 @@ impl<T: Send + 'static> Pipeline<T> {
 
     /// The result of a finished task; `None` once every task has finished.
     pub(crate) async fn next(&mut self) -> Option<T> {
-        let joined = self.running.join_next().await?;
+        let value = self.running.next().await?;
         if let Some(task) = self.waiting.pop_front() {
-            self.running.spawn(task);
+            self.running.push(task);
         }
-        match joined {
-            Ok(value) => Some(value),
-            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
-            Err(error) => panic!("a read task was cancelled: {error}"),
-        }
+        Some(value)
     }
 }
 
