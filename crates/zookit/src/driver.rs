@@ -23,6 +23,7 @@ use crate::Result;
 use crate::four_letter::four_letter_word;
 use crate::hosts::HostPort;
 use crate::hub::{Hub, Snapshot, StateChange};
+use crate::pacing::ReadPacing;
 use crate::session::watches::WatchRequest;
 use crate::session::{Action, ReplySender, Session};
 use crate::transport::{self, Transport, TransportError, is_certificate_failure};
@@ -62,6 +63,8 @@ pub(crate) struct Driver {
     timer: Pin<Box<Sleep>>,
     /// Whether the timer is set to a deadline that has not fired yet.
     timer_armed: bool,
+    /// Batches replies while many requests are in flight.
+    pacing: ReadPacing,
     /// The time of the current pass over everything ready (read once per
     /// pass: a clock read per request costs more than it tells).
     now: Instant,
@@ -90,6 +93,7 @@ impl Driver {
             tls,
             timer: Box::pin(tokio::time::sleep(Duration::from_secs(3600))),
             timer_armed: false,
+            pacing: ReadPacing::new(),
             now: Self::clock(),
             hub,
         }
@@ -151,6 +155,7 @@ impl Driver {
         match result {
             Ok(transport) => {
                 self.transport = Some(transport);
+                self.pacing.reset();
                 self.session.connected(self.now);
             }
             Err(err) => {
@@ -161,24 +166,34 @@ impl Driver {
         true
     }
 
-    /// Reads what arrived. Returns whether anything happened.
+    /// Reads what arrived, paced while many requests are in flight (see
+    /// [`ReadPacing`]). Returns whether anything happened.
     fn poll_read(&mut self, cx: &mut Context<'_>) -> bool {
         let Some(transport) = self.transport.as_mut() else { return false };
+        if let Err(err) = self.pacing.poll_pause(cx, transport) {
+            self.connection_failed(Some(err));
+            return true;
+        }
         let buf = self.session.read_buf();
         if buf.capacity() - buf.len() < READ_RESERVE / 4 {
             buf.reserve(READ_RESERVE);
         }
-        match tokio_util::io::poll_read_buf(Pin::new(transport), cx, buf) {
-            Poll::Pending => false,
-            Poll::Ready(Ok(n)) if n > 0 => {
+        let outcome = match tokio_util::io::poll_read_buf(Pin::new(&mut *transport), cx, buf) {
+            Poll::Pending => return false,
+            Poll::Ready(Ok(0)) => Err(None),
+            Poll::Ready(Ok(bytes)) => {
+                let before = self.session.in_flight();
                 self.session.received(self.now);
-                true
+                let in_flight = self.session.in_flight();
+                let replies = before.saturating_sub(in_flight);
+                self.pacing.after_read(self.now, bytes, replies, in_flight, transport).map_err(Some)
             }
-            Poll::Ready(result) => {
-                self.connection_failed(result.err());
-                true
-            }
+            Poll::Ready(Err(err)) => Err(Some(err)),
+        };
+        if let Err(error) = outcome {
+            self.connection_failed(error);
         }
+        true
     }
 
     /// Writes what is buffered, and flushes it (TLS buffers records).

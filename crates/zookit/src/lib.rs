@@ -88,6 +88,14 @@
 //!   made while reconnecting wait for the connection, or fail with
 //!   `ConnectionLoss` once the session is `Lost`. An expired session fails
 //!   everything with `SessionExpired` until [`Client::restart`].
+//! - **Pipelining.** Requests need not wait for each other: issue many
+//!   futures at once (`join_all`, `buffer_unordered`) and the client writes
+//!   all that are ready in one system call. While 64 or more are in flight,
+//!   replies are read in batches (on Linux): the client waits until about
+//!   half of what is in flight is answered, or 1 ms at most, instead of
+//!   waking for every few replies. That costs a reply at most a millisecond,
+//!   only when 64 requests are queued before it, and saves most of the
+//!   client's CPU and some of the server's (see `BENCHMARKS.md`).
 //! - **Watches are never silently lost.** After a reconnect within the
 //!   session, every watch is re-armed (`setWatches`, in batches) from the
 //!   last zxid seen, so a change made while disconnected still fires. Only
@@ -243,6 +251,7 @@ mod four_letter;
 mod hosts;
 mod hub;
 mod ops;
+mod pacing;
 mod retry;
 mod sasl;
 mod session;

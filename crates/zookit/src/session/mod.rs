@@ -282,6 +282,11 @@ impl Session {
         matches!(self.phase, Phase::Closed | Phase::Expired | Phase::AuthFailed)
     }
 
+    /// How many requests await their replies.
+    pub(crate) fn in_flight(&self) -> usize {
+        self.pending.len()
+    }
+
     /// The session id and password, once a server has granted them.
     pub(crate) fn client_id(&self) -> Option<(i64, Bytes)> {
         (self.session_id != 0).then(|| (self.session_id, self.passwd.clone()))

@@ -46,6 +46,14 @@ async fn crud_and_watches_over_tls() {
     let big = vec![7u8; 900_000];
     zk.set("/n", &big).await.unwrap();
     assert_eq!(zk.get("/n").await.unwrap().0.len(), big.len());
+    // Many requests in flight (paced reads) over TLS, tiny answers included.
+    let answers = bounded("300 requests over TLS", async {
+        let zk = &zk;
+        let exists = (0..300).map(|i| async move { zk.exists(&format!("/missing{i}")).await });
+        futures_util::future::join_all(exists).await
+    })
+    .await;
+    assert!(answers.into_iter().all(|answer| answer.unwrap().is_none()));
 }
 
 #[tokio::test]
