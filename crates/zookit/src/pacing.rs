@@ -15,8 +15,9 @@
 //! meanwhile.
 //!
 //! A reply waits at most the pause longer, and only while many requests
-//! are queued before it at the server. Linux only (lowering the
-//! mark elsewhere does not report waiting bytes); a no-op on other systems.
+//! are queued before it at the server. Linux only: the end of a pause
+//! relies on Linux reporting the waiting bytes when the mark is lowered;
+//! elsewhere reads are not paced.
 
 use std::io;
 use std::pin::Pin;
@@ -28,12 +29,12 @@ use tokio::time::Sleep;
 use crate::transport::Transport;
 
 /// Requests in flight from which reads are paced.
-pub(crate) const DEPTH: usize = 64;
+const DEPTH: usize = 64;
 /// The longest a read waits for more replies while paced.
-pub(crate) const PAUSE: Duration = Duration::from_millis(1);
+const PAUSE: Duration = Duration::from_millis(1);
 /// The highest low-water mark. Linux clamps the TCP window to a mark above
 /// about half the receive buffer (128 KiB at first); this stays well below.
-pub(crate) const MAX_LOW_WATER: usize = 16 * 1024;
+const MAX_LOW_WATER: usize = 16 * 1024;
 
 /// The pacing of one driver's reads.
 pub(crate) struct ReadPacing {
