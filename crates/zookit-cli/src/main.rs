@@ -16,6 +16,7 @@ mod input;
 mod output;
 mod progress;
 mod signals;
+mod stat_snapshot;
 mod subtree;
 mod zcz;
 

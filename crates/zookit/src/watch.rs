@@ -30,10 +30,26 @@ impl WatchedEvent {
         Self { event_type: EventType::None, state, path: None }
     }
 
+    /// The event a persistent recursive watch on `path` gets once it is
+    /// registered again after a reconnect.
+    pub(crate) fn reset(path: String) -> Self {
+        Self { event_type: EventType::None, state: KeeperState::SyncConnected, path: Some(path) }
+    }
+
     /// Whether this is the terminal event of an ended session rather than a
     /// change of a znode.
     pub fn is_terminal(&self) -> bool {
-        self.event_type == EventType::None
+        self.event_type == EventType::None && !self.is_reset()
+    }
+
+    /// Whether this is the reset signal of a persistent recursive watch:
+    /// the client was disconnected, and ZooKeeper does not tell what changed
+    /// below the watched znode meanwhile. The watch is registered again and
+    /// goes on, but a consumer that keeps state must read the subtree again
+    /// (as Curator's `PersistentWatcher` reset listeners do). Its `path` is
+    /// the watched znode; its state `SyncConnected`.
+    pub fn is_reset(&self) -> bool {
+        self.event_type == EventType::None && self.state == KeeperState::SyncConnected
     }
 }
 
@@ -93,6 +109,22 @@ impl Future for Watch {
 /// (or, recursive, of a znode and all its descendants). It survives
 /// reconnects, ends after a terminal event when the session ends, and is
 /// removed from the server when dropped.
+///
+/// ZooKeeper does not tell a persistent watch what changed while its client
+/// was disconnected; zookit makes sure it is told anyway:
+///
+/// - **On one znode** ([`AddWatchMode::Persistent`](crate::AddWatchMode)),
+///   the client reads the znode's stat after each reconnect and delivers
+///   the events the server did not: `NodeCreated`, `NodeDeleted`,
+///   `NodeDataChanged` and `NodeChildrenChanged`, each at most once, before
+///   any newer event of the znode. (A change undone while away, such as a
+///   znode created and deleted again, leaves nothing to tell.)
+/// - **Recursive** ([`AddWatchMode::PersistentRecursive`](crate::AddWatchMode)):
+///   what changed below cannot be known without reading the subtree, so
+///   once the watch is registered again the stream yields a reset event
+///   ([`WatchedEvent::is_reset`]); events after it are new. A consumer that
+///   keeps state reads the subtree again then ([`TreeCache`](crate::TreeCache)
+///   does).
 #[must_use = "a persistent watch does nothing unless polled"]
 #[derive(Debug)]
 pub struct PersistentWatch {

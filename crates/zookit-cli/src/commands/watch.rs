@@ -1,41 +1,95 @@
 //! `watch`: prints the changes of a node, of its subtree (`--recursive`) or
-//! of its children (`--children`) as they happen, until interrupted.
+//! of its children (`--children`) as they happen, until interrupted. A
+//! change made while the client was disconnected is printed after the
+//! reconnect; the disconnection and the reconnect are noted.
 
 use serde_json::json;
-use zookit::{AddWatchMode, Client, WatchedEvent};
+use zookit::{AddWatchMode, Client, EventType, State, StateChanges, WatchedEvent};
 
 use crate::cli::WatchArgs;
 use crate::connect::Context;
 use crate::error::{CliError, Result};
 use crate::format::now;
+use crate::progress::Progress;
 use crate::signals::interrupted;
+use crate::stat_snapshot::StatSnapshot;
+use crate::subtree::Subtree;
 
 /// Runs `watch`.
 pub(crate) async fn run(ctx: &Context, args: WatchArgs) -> Result<()> {
     let client = ctx.client().await?;
+    let mut states = client.state_changes();
     if args.children {
-        return children(ctx, client, &args.path).await;
+        return children(ctx, client, &args.path, &mut states).await;
     }
     let mode =
         if args.recursive { AddWatchMode::PersistentRecursive } else { AddWatchMode::Persistent };
     let mut watch = client.add_watch(&args.path, mode).await?;
+    // Read after the watch is set, so that no change falls between.
+    let mut snapshot = match args.recursive {
+        true => Some(read_snapshot(ctx, client, &args.path).await?),
+        false => None,
+    };
     ready(ctx, &format!("{}{}", args.path, if args.recursive { " and below" } else { "" }));
     let stop = interrupted();
     tokio::pin!(stop);
     loop {
         tokio::select! {
             () = &mut stop => return Ok(()),
-            event = watch.next() => match event {
-                Some(event) if !event.is_terminal() => print_event(ctx, &event)?,
-                Some(event) => return Err(ended(&format!("{:?}", event.state))),
-                None => return Err(ended("closed")),
+            Some(change) = states.next() => note_state(ctx, change.state)?,
+            event = watch.next() => match (event, snapshot.as_mut()) {
+                (Some(event), Some(snapshot)) if event.is_reset() => {
+                    // What changed below while away is unknown: read again.
+                    // Cut off again, the next reconnect's reset reads again.
+                    match read_snapshot(ctx, client, &args.path).await {
+                        Ok(now) => {
+                            for (event_type, path) in snapshot.resync(now) {
+                                print_change(ctx, event_type, &path)?;
+                            }
+                        }
+                        Err(_) if !client.connected() => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                (Some(event), _) if event.is_reset() => {}
+                (Some(event), Some(snapshot)) if !event.is_terminal() => {
+                    let path = event.path.clone().unwrap_or_default();
+                    // Unread (gone, or cut off), the node's version is unknown.
+                    let stat = match event.event_type {
+                        EventType::NodeDeleted => None,
+                        _ => client.exists(&path).await.ok().flatten(),
+                    };
+                    if snapshot.apply(event.event_type, &path, stat.as_ref()) {
+                        print_event(ctx, &event)?;
+                    }
+                }
+                (Some(event), None) if !event.is_terminal() => print_event(ctx, &event)?,
+                (Some(event), _) => return Err(ended(&format!("{:?}", event.state))),
+                (None, _) => return Err(ended("closed")),
             },
         }
     }
 }
 
+/// The stats of the subtree at `root` (none if it does not exist).
+async fn read_snapshot(ctx: &Context, client: &Client, root: &str) -> Result<StatSnapshot> {
+    let progress = Progress::spinner(&ctx.out, format!("reading {root}"));
+    match Subtree::read(client, root, false, &progress).await {
+        Ok(subtree) => Ok(StatSnapshot::new(
+            subtree.pre_order().into_iter().map(|(path, entry)| (path, &entry.stat)),
+        )),
+        Err(e) if e.code == Some("NoNode") => Ok(StatSnapshot::default()),
+        Err(e) => Err(e),
+    }
+}
+
 /// Prints the children now and after every change.
-async fn children(ctx: &Context, client: &Client, path: &str) -> Result<()> {
+async fn children(
+    ctx: &Context,
+    client: &Client,
+    path: &str,
+    states: &mut StateChanges,
+) -> Result<()> {
     if client.exists(path).await?.is_none() {
         return Err(CliError::no_node("exists", path));
     }
@@ -46,6 +100,7 @@ async fn children(ctx: &Context, client: &Client, path: &str) -> Result<()> {
     loop {
         tokio::select! {
             () = &mut stop => return Ok(()),
+            Some(change) = states.next() => note_state(ctx, change.state)?,
             update = updates.next() => match update {
                 Some(update) => {
                     if ctx.out.json_mode() {
@@ -62,12 +117,7 @@ async fn children(ctx: &Context, client: &Client, path: &str) -> Result<()> {
                     }
                 }
                 None if client.connected() && client.exists(path).await?.is_none() => {
-                    let deleted = WatchedEvent {
-                        event_type: zookit::EventType::NodeDeleted,
-                        state: zookit::KeeperState::SyncConnected,
-                        path: Some(path.to_owned()),
-                    };
-                    return print_event(ctx, &deleted);
+                    return print_change(ctx, EventType::NodeDeleted, path);
                 }
                 None => return Err(ended("closed")),
             },
@@ -82,9 +132,31 @@ fn ready(ctx: &Context, what: &str) {
     }
 }
 
+/// Notes a disconnection or a reconnect: on standard error (unless
+/// `--quiet`), or with `--json` as a line `{"time", "state"}` among the
+/// events. A lost session ends the watch with its terminal event instead.
+fn note_state(ctx: &Context, state: State) -> Result<()> {
+    let note = match state {
+        State::Suspended => "disconnected",
+        State::Connected => "reconnected",
+        State::Lost => return Ok(()),
+    };
+    if ctx.out.json_mode() {
+        ctx.out.json_line(&json!({"time": now(), "state": note}))
+    } else {
+        if !ctx.out.quiet() {
+            eprintln!("{} {note}", now());
+        }
+        Ok(())
+    }
+}
+
 fn print_event(ctx: &Context, event: &WatchedEvent) -> Result<()> {
-    let kind = format!("{:?}", event.event_type);
-    let path = event.path.as_deref().unwrap_or("");
+    print_change(ctx, event.event_type, event.path.as_deref().unwrap_or(""))
+}
+
+fn print_change(ctx: &Context, event_type: EventType, path: &str) -> Result<()> {
+    let kind = format!("{event_type:?}");
     if ctx.out.json_mode() {
         ctx.out.json_line(&json!({"time": now(), "event": kind, "path": path}))
     } else {

@@ -1,6 +1,7 @@
 //! The long-running commands: register and watch, until interrupted.
 
 use serde_json::Value;
+use zookit_testing::{Proxy, shared};
 
 use crate::common::{Background, TREE_TEXT, chroot, command, eventually, zookit, zookit_stdin};
 
@@ -104,4 +105,92 @@ fn watch_recursive_and_children_in_json() {
     assert_eq!(last["event"], "NodeDeleted");
     assert_eq!(recursive.terminate(), 0);
     assert!(zookit(&zk, &["watch", "--children", "/nope"]).fails(1).contains("NoNode"));
+}
+
+/// A proxy to the shared server, and connection strings to a fresh chroot
+/// (which exists) through it and directly.
+fn through_proxy(name: &str) -> (Proxy, String, String) {
+    let direct = chroot(name);
+    let proxy = Proxy::start(shared().member_address(0)).expect("a proxy");
+    let chroot_path = &direct[direct.find('/').expect("a chroot")..];
+    let proxied = format!("{}{chroot_path}", proxy.addr());
+    (proxy, proxied, direct)
+}
+
+/// Keeps the client behind `proxy` away until `noted` says it noticed, runs
+/// `changes`, then lets it back.
+fn while_away(proxy: &Proxy, noted: impl FnOnce(), changes: impl FnOnce()) {
+    proxy.refuse();
+    proxy.drop_connections();
+    noted();
+    changes();
+    proxy.pass();
+}
+
+#[test]
+fn watch_tells_a_change_made_while_disconnected_once() {
+    let (proxy, proxied, direct) = through_proxy("watch-away");
+    zookit(&direct, &["create", "/app"]).ok();
+    let watch = Background::start(command(&proxied, &["watch", "/app"]));
+    assert_eq!(watch.error_line(), "watching /app (Ctrl-C to stop)");
+    while_away(
+        &proxy,
+        || assert!(watch.error_line().ends_with(" disconnected")),
+        || {
+            zookit(&direct, &["set", "/app", "x"]).ok();
+        },
+    );
+    assert!(watch.error_line().ends_with(" reconnected"));
+    assert!(watch.line().ends_with(" NodeDataChanged /app"));
+    // The next line is a newer change: the missed one was told once.
+    zookit(&direct, &["create", "/app/child"]).ok();
+    assert!(watch.line().ends_with(" NodeChildrenChanged /app"));
+    assert_eq!(watch.interrupt(), 0);
+}
+
+#[test]
+fn watch_recursive_tells_what_changed_below_while_disconnected_once() {
+    let (proxy, proxied, direct) = through_proxy("watch-r-away");
+    for path in ["/svc", "/svc/a", "/svc/gone"] {
+        zookit(&direct, &["create", path]).ok();
+    }
+    let watch = Background::start(command(&proxied, &["--json", "watch", "-R", "/svc"]));
+    watch.error_line();
+    let next = || -> Value { serde_json::from_str(&watch.line()).expect("a JSON line") };
+    while_away(
+        &proxy,
+        || assert_eq!(next()["state"], "disconnected"),
+        || {
+            zookit(&direct, &["set", "/svc/a", "x"]).ok();
+            zookit(&direct, &["create", "/svc/new"]).ok();
+            zookit(&direct, &["delete", "/svc/gone"]).ok();
+        },
+    );
+    let mut told: Vec<String> = (0..4)
+        .map(|_| {
+            let line = next();
+            match line.get("state") {
+                Some(state) => format!("state {}", state.as_str().unwrap()),
+                None => format!("{} {}", line["event"].as_str().unwrap(), line["path"]),
+            }
+        })
+        .collect();
+    told.sort();
+    assert_eq!(
+        told,
+        [
+            "NodeCreated \"/svc/new\"",
+            "NodeDataChanged \"/svc/a\"",
+            "NodeDeleted \"/svc/gone\"",
+            "state reconnected",
+        ]
+    );
+    // The next line is a newer change: nothing was told twice.
+    zookit(&direct, &["set", "/svc/new", "y"]).ok();
+    let line = next();
+    assert_eq!(
+        (line["event"].as_str(), line["path"].as_str()),
+        (Some("NodeDataChanged"), Some("/svc/new"))
+    );
+    assert_eq!(watch.interrupt(), 0);
 }

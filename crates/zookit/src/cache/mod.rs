@@ -47,7 +47,10 @@
 //!   the client is connected again, after [`Client::restart`] for an ended
 //!   one), the cache walks the tree again and reports exactly the
 //!   differences, then [`TreeEvent::ConnectionReconnected`]: ZooKeeper does
-//!   not replay what a persistent watch missed while disconnected.
+//!   not replay what a persistent watch missed while disconnected. After a
+//!   reconnect within the session, the walk starts on the persistent
+//!   watch's reset signal ([`WatchedEvent::is_reset`](crate::WatchedEvent::is_reset)),
+//!   once the watch is registered again.
 //!
 //! With ZooKeeper before 3.9, a session keeps one watch mode per znode
 //! (ZOOKEEPER-4466, see the [crate documentation](crate)): do not set

@@ -8,9 +8,9 @@
 //! node deleted and created again at once is not lost: the read tells.
 //!
 //! The client re-arms the watch after a reconnect, but the server does not
-//! report what changed while the client was away, so every reconnect is
-//! followed by a walk. The watch ends with its session; a new session gets a
-//! new watch before its walk.
+//! report what changed while the client was away: the watch's reset signal,
+//! once it is registered again, asks for a walk. The watch ends with its
+//! session; a new session gets a new watch before its walk.
 
 use tracing::debug;
 use zookit_proto::EventType;
@@ -59,6 +59,7 @@ impl Persistent {
                 return std::future::pending().await;
             };
             match watch.next().await {
+                Some(event) if event.is_reset() => return Refresh::Resync,
                 Some(event) if !event.is_terminal() => {
                     if let Some(refresh) = plan(&event, root) {
                         return refresh;
@@ -112,5 +113,23 @@ mod tests {
             Some(Refresh::Data("/r".into()))
         );
         assert_eq!(plan(&event(EventType::NodeChildrenChanged, "/r"), "/r"), None);
+    }
+
+    #[tokio::test]
+    async fn a_reset_asks_for_a_walk_and_a_terminal_event_ends_the_watch() {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let (dropped, _) = tokio::sync::mpsc::unbounded_channel();
+        let watch = PersistentWatch::new(rx, crate::watch::WatchGuard::new(1, dropped));
+        let mut persistent = Persistent::new(watch, Some(7));
+        tx.send(WatchedEvent::reset("/r".into())).unwrap();
+        tx.send(event(EventType::NodeDataChanged, "/r/a")).unwrap();
+        tx.send(WatchedEvent::terminal(KeeperState::Expired)).unwrap();
+        assert_eq!(persistent.next("/r").await, Refresh::Resync);
+        assert_eq!(persistent.next("/r").await, Refresh::Data("/r/a".into()));
+        assert!(!persistent.needs_watch(Some(7)));
+        let pending =
+            tokio::time::timeout(std::time::Duration::from_millis(50), persistent.next("/r"));
+        assert!(pending.await.is_err(), "no refresh after the terminal event");
+        assert!(persistent.needs_watch(Some(7)), "the ended watch must be set again");
     }
 }

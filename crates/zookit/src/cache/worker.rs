@@ -36,6 +36,9 @@ pub(super) enum Refresh {
     Children(String),
     /// Load the node and everything below it.
     Load(String),
+    /// Walk the whole tree again: the persistent watch was reset after a
+    /// reconnect, and what changed meanwhile is unknown.
+    Resync,
 }
 
 /// How the cache watches the tree.
@@ -276,6 +279,7 @@ impl Worker {
             Refresh::Data(path) => self.push(path, OpKind::Data, None),
             Refresh::Children(path) => self.push(path, OpKind::Children(Descend::New), None),
             Refresh::Load(path) => self.load(path, None, Descend::All),
+            Refresh::Resync => self.walk(),
         }
     }
 
@@ -298,7 +302,9 @@ impl Worker {
     }
 
     /// Connected again: in a new session, the old watches are gone; set
-    /// them again, then walk to catch up with what changed meanwhile.
+    /// them again, then walk to catch up with what changed meanwhile. In
+    /// the same session, a persistent watch goes on, and its reset signal
+    /// starts the walk once the watch is registered again.
     fn reconnected(&mut self) {
         let session = weak_session_id(&self.client);
         let new_session = session != self.session;
@@ -306,10 +312,11 @@ impl Worker {
         info!(root = self.root, new_session, "reconnected; resynchronising the tree cache");
         match &mut self.strategy {
             Strategy::Persistent(persistent) => {
-                if persistent.needs_watch(session) {
-                    // Set before the walk's reads, so no change falls between.
-                    self.push(self.root.clone(), OpKind::AddWatch { session }, None);
+                if !persistent.needs_watch(session) {
+                    return;
                 }
+                // Set before the walk's reads, so no change falls between.
+                self.push(self.root.clone(), OpKind::AddWatch { session }, None);
             }
             Strategy::OneShot(one_shot) => {
                 if new_session {

@@ -12,6 +12,7 @@
 //! The driver (`crate::driver`) owns the socket and runs this machine; the
 //! tests below run it on virtual time, with no socket and no sleep.
 
+mod catch_up;
 pub(crate) mod watches;
 
 use std::collections::VecDeque;
@@ -24,9 +25,9 @@ use tokio::sync::oneshot;
 use tracing::{debug, info, warn};
 use zookit_proto::{
     AUTH_XID, AuthPacket, ConnectRequest, ConnectResponse, Decode, DecodeError, ErrorCode,
-    FrameDecoder, GetSaslRequest, KeeperState, OpCode, PING_XID, RemoveWatchesRequest, ReplyHeader,
-    Request, RequestHeader, Response, SET_WATCHES_XID, WATCH_XID, WatcherEvent, WatcherType,
-    encode_frame,
+    ExistsRequest, FrameDecoder, GetSaslRequest, KeeperState, OpCode, PING_XID,
+    RemoveWatchesRequest, ReplyHeader, Request, RequestHeader, Response, SET_WATCHES_XID,
+    WATCH_XID, WatcherEvent, WatcherType, encode_frame,
 };
 
 use self::watches::{
@@ -110,6 +111,15 @@ struct Pending {
     reply: Option<ReplySender>,
     /// A watch to register when the answer is a success, on this server path.
     watch: Option<(String, WatchRequest)>,
+    /// The session's own read of whether a persistently watched znode exists.
+    existence: Option<ExistenceRead>,
+}
+
+/// A read the session makes for its persistent one-node watchers: on the
+/// first watcher of a znode, and after each reconnect to catch up.
+struct ExistenceRead {
+    path: String,
+    catch_up: bool,
 }
 
 /// A request submitted while not connected.
@@ -184,6 +194,11 @@ pub(crate) struct Session {
     auth_waiters: VecDeque<(Credentials, Option<AuthWaiter>)>,
     close_waiters: Vec<oneshot::Sender<()>>,
     watches: WatchRegistry,
+    /// `setWatches` requests sent on this connection and not yet answered.
+    set_watches_unanswered: usize,
+    /// Persistent recursive watchers to tell to resynchronise once their
+    /// watches are registered again.
+    resets_due: Vec<u64>,
     /// SASL credentials, used on every connection.
     sasl: Option<SaslCredentials>,
     /// The SASL exchange running on this connection.
@@ -253,6 +268,8 @@ impl Session {
             auth_waiters: VecDeque::new(),
             close_waiters: Vec::new(),
             watches: WatchRegistry::default(),
+            set_watches_unanswered: 0,
+            resets_due: Vec::new(),
             sasl,
             sasl_exchange: None,
             sasl_waiter: None,
@@ -785,6 +802,7 @@ impl Session {
         self.read_buf.clear();
         self.write_buf.clear();
         self.probe = None;
+        self.set_watches_unanswered = 0;
         match self.phase {
             Phase::Closing { .. } => self.finish_close(),
             Phase::Connecting | Phase::Handshaking { .. } => self.attempt_failed(now),
@@ -872,6 +890,8 @@ impl Session {
         self.disconnected_since = None;
         self.fail_everything(error);
         self.watches.terminate(keeper_state);
+        self.resets_due.clear();
+        self.set_watches_unanswered = 0;
         self.set_state(State::Lost, client_state);
         for done in self.close_waiters.drain(..) {
             let _ = done.send(());
@@ -911,7 +931,16 @@ impl Session {
         let watch = watch.map(|w| (request.path().unwrap_or_default().to_owned(), w));
         encode_frame(&mut self.write_buf, &(RequestHeader { xid, op_code: op }, &request));
         self.last_send = now;
-        self.pending.push_back(Pending { xid, op, reply, watch });
+        self.pending.push_back(Pending { xid, op, reply, watch, existence: None });
+    }
+
+    /// Reads whether `path` exists, for its persistent one-node watchers.
+    fn read_existence(&mut self, now: Instant, path: String, catch_up: bool) {
+        let request = Request::Exists(ExistsRequest { path: path.clone(), watch: false });
+        self.send(now, request, None, None);
+        if let Some(pending) = self.pending.back_mut() {
+            pending.existence = Some(ExistenceRead { path, catch_up });
+        }
     }
 
     fn send_auth(&mut self, now: Instant, scheme: &str, credential: &Bytes) {
@@ -1044,6 +1073,18 @@ impl Session {
                     &mut self.write_buf,
                     &(RequestHeader { xid: SET_WATCHES_XID, op_code }, request),
                 );
+                self.set_watches_unanswered += 1;
+            }
+            // ZooKeeper re-adds persistent watches without telling what
+            // changed meanwhile: read, after the re-arming, what one-node
+            // watchers missed, and tell recursive ones to resynchronise.
+            for path in self.watches.begin_catch_up(self.last_zxid) {
+                self.read_existence(now, path, true);
+            }
+            for id in self.watches.recursive_ids() {
+                if !self.resets_due.contains(&id) {
+                    self.resets_due.push(id);
+                }
             }
         }
         for queued in std::mem::take(&mut self.queued) {
@@ -1096,6 +1137,11 @@ impl Session {
                 if !header.err.is_ok() {
                     warn!(err = %header.err, "re-arming watches failed");
                 }
+                self.set_watches_unanswered = self.set_watches_unanswered.saturating_sub(1);
+                if self.set_watches_unanswered == 0 {
+                    let due = std::mem::take(&mut self.resets_due);
+                    self.watches.reset(&due, &self.config.chroot);
+                }
             }
             xid => {
                 // Replies come in the order of the requests, but for SASL
@@ -1122,6 +1168,15 @@ impl Session {
             OpCode::Sasl => return self.sasl_answered(now, err, body),
             _ => {}
         }
+        if let Some(read) = pending.existence {
+            let found = match (err, Response::decode(OpCode::Exists, &mut body)) {
+                (ErrorCode::Ok, Ok(Response::Exists(r))) => Ok(Some(r.stat)),
+                (ErrorCode::NoNode, _) => Ok(None),
+                _ => Err(()),
+            };
+            self.watches.existence_read(&read.path, read.catch_up, found, &self.config.chroot);
+            return;
+        }
         let result = if err.is_ok() {
             Response::decode(pending.op, &mut body).map_err(|e| Error::new(ErrorKind::Protocol(e)))
         } else {
@@ -1140,8 +1195,8 @@ impl Session {
                 // The caller gave up on the request: nobody needs the watch
                 // the server just set.
                 self.forget_server_watch(now, path, watch.kind);
-            } else if register {
-                self.watches.add(&path, watch);
+            } else if register && self.watches.add(&path, watch) {
+                self.read_existence(now, path, false);
             }
         }
         if let Some(reply) = pending.reply {

@@ -661,3 +661,110 @@ fn tls_certificate_failures_on_every_host_end_the_session_with_the_cause() {
     wire.session.connect_failed(wire.now, None);
     assert_eq!(wire.session.client_state(), ClientState::Connecting);
 }
+
+fn persistent(id: u64, kind: WatchKind) -> (WatchRequest, mpsc::UnboundedReceiver<WatchedEvent>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    (WatchRequest { id, kind, sender: WatchSender::Stream(tx) }, rx)
+}
+
+fn add_watch(path: &str, mode: AddWatchMode) -> Request {
+    Request::AddWatch(AddWatchRequest { path: path.into(), mode })
+}
+
+fn notify(wire: &mut Wire, event_type: EventType, path: &str) {
+    wire.deliver(&(
+        ReplyHeader { xid: WATCH_XID, zxid: -1, err: ErrorCode::Ok },
+        WatcherEvent { event_type, state: KeeperState::SyncConnected, path: path.into() },
+    ));
+}
+
+fn received(rx: &mut mpsc::UnboundedReceiver<WatchedEvent>) -> Vec<(EventType, String)> {
+    std::iter::from_fn(|| rx.try_recv().ok())
+        .map(|e| (e.event_type, e.path.unwrap_or_default()))
+        .collect()
+}
+
+#[test]
+fn a_persistent_watch_is_told_what_changed_while_disconnected_before_newer_events() {
+    let mut wire = started();
+    let (watch, mut rx) = persistent(5, WatchKind::Persistent);
+    drop(wire.submit(add_watch("/app/p", AddWatchMode::Persistent), Some(watch)));
+    let xid = wire.requests()[0].0.xid;
+    wire.reply(xid, 10, ErrorCode::Ok, &ErrorResponse { err: ErrorCode::Ok });
+    // The first watcher of the znode: the session learns that it exists.
+    let sent = wire.requests();
+    let [(header, Request::Exists(read))] = &sent[..] else { panic!("an exists read: {sent:?}") };
+    assert_eq!((read.path.as_str(), read.watch), ("/app/p", false));
+    let stat = Stat { czxid: 3, mzxid: 3, pzxid: 3, ..Stat::default() };
+    wire.reply(header.xid, 10, ErrorCode::Ok, &ExistsResponse { stat });
+
+    // Away; meanwhile its data and children change (zxids 11, 12).
+    wire.session.transport_closed(wire.now, None);
+    wire.establish(0x42);
+    let sent = wire.requests();
+    assert!(
+        matches!(&sent[1].1, Request::SetWatches2(set) if set.persistent_watches == ["/app/p"])
+    );
+    let (header, Request::Exists(read)) = &sent[2] else { panic!("a catch-up read: {sent:?}") };
+    assert_eq!(read.path, "/app/p");
+    wire.reply(SET_WATCHES_XID, 13, ErrorCode::Ok, &NoBody);
+    // A change after the registration: held until the catch-up is told.
+    notify(&mut wire, EventType::NodeChildrenChanged, "/app/p");
+    assert!(received(&mut rx).is_empty(), "held behind the catch-up");
+    let stat = Stat { czxid: 3, mzxid: 11, pzxid: 14, ..Stat::default() };
+    wire.reply(header.xid, 14, ErrorCode::Ok, &ExistsResponse { stat });
+    assert_eq!(
+        received(&mut rx),
+        [(EventType::NodeDataChanged, "/p".into()), (EventType::NodeChildrenChanged, "/p".into())],
+        "the missed change first, the newer one once"
+    );
+
+    // Connected: events flow at once.
+    notify(&mut wire, EventType::NodeDataChanged, "/app/p");
+    assert_eq!(received(&mut rx), [(EventType::NodeDataChanged, "/p".into())]);
+
+    // Away again (a change at zxid 25), and cut again after the re-arming
+    // (which showed zxid 30) but before the catch-up read's answer: the
+    // catch-up goes on after the next reconnect, still from zxid 14.
+    wire.session.transport_closed(wire.now, None);
+    wire.establish(0x42);
+    wire.requests();
+    wire.reply(SET_WATCHES_XID, 30, ErrorCode::Ok, &NoBody);
+    wire.session.transport_closed(wire.now, None);
+    wire.establish(0x42);
+    let sent = wire.requests();
+    assert!(matches!(&sent[1].1, Request::SetWatches2(set) if set.relative_zxid == 30));
+    let (header, Request::Exists(_)) = &sent[2] else { panic!("a catch-up read: {sent:?}") };
+    let stat = Stat { czxid: 3, mzxid: 25, pzxid: 14, ..Stat::default() };
+    wire.reply(header.xid, 31, ErrorCode::Ok, &ExistsResponse { stat });
+    assert_eq!(received(&mut rx), [(EventType::NodeDataChanged, "/p".into())]);
+
+    // A deletion while away.
+    wire.session.transport_closed(wire.now, None);
+    wire.establish(0x42);
+    let sent = wire.requests();
+    let (header, Request::Exists(_)) = &sent[2] else { panic!("a catch-up read: {sent:?}") };
+    wire.reply(header.xid, 40, ErrorCode::NoNode, &NoBody);
+    assert_eq!(received(&mut rx), [(EventType::NodeDeleted, "/p".into())]);
+}
+
+#[test]
+fn a_persistent_recursive_watch_is_reset_once_registered_again() {
+    let mut wire = started();
+    let (watch, mut rx) = persistent(6, WatchKind::PersistentRecursive);
+    drop(wire.submit(add_watch("/app/r", AddWatchMode::PersistentRecursive), Some(watch)));
+    let xid = wire.requests()[0].0.xid;
+    wire.reply(xid, 10, ErrorCode::Ok, &ErrorResponse { err: ErrorCode::Ok });
+    assert!(wire.requests().is_empty(), "no read for a recursive watch");
+
+    wire.session.transport_closed(wire.now, None);
+    wire.establish(0x42);
+    wire.requests();
+    assert!(received(&mut rx).is_empty(), "not before the watch is registered again");
+    wire.reply(SET_WATCHES_XID, 12, ErrorCode::Ok, &NoBody);
+    let reset = rx.try_recv().expect("the reset");
+    assert!(reset.is_reset() && !reset.is_terminal(), "{reset:?}");
+    assert_eq!(reset.path.as_deref(), Some("/r"));
+    notify(&mut wire, EventType::NodeCreated, "/app/r/new");
+    assert_eq!(received(&mut rx), [(EventType::NodeCreated, "/r/new".into())]);
+}

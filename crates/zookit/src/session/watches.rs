@@ -4,8 +4,9 @@
 use std::collections::HashMap;
 
 use tokio::sync::{mpsc, oneshot};
-use zookit_proto::{EventType, KeeperState, SetWatches2, WatcherEvent, WatcherType};
+use zookit_proto::{EventType, KeeperState, SetWatches2, Stat, WatcherEvent, WatcherType};
 
+use super::catch_up::missed_events;
 use crate::chroot::Chroot;
 use crate::watch::WatchedEvent;
 
@@ -64,6 +65,30 @@ struct Entry {
     sender: WatchSender,
 }
 
+/// What the session knows of a znode with persistent (one-node) watchers,
+/// to tell them what they missed while disconnected (see `catch_up`).
+#[derive(Debug, Default)]
+struct Persisted {
+    /// Whether the znode exists, as of the last event or read; `None` until
+    /// the session has read it.
+    exists: Option<bool>,
+    /// The catch-up after a reconnect, until its read is answered.
+    catch_up: Option<CatchUp>,
+}
+
+#[derive(Debug)]
+struct CatchUp {
+    /// The last zxid seen before the disconnection.
+    since: i64,
+    /// Whether the znode existed then.
+    known: Option<bool>,
+    /// The watchers the missed events are for (those of the disconnection).
+    ids: Vec<u64>,
+    /// Events received since the watch was registered again, held back
+    /// until the missed ones are told, with the watchers they are for.
+    held: Vec<(WatchedEvent, Vec<u64>)>,
+}
+
 /// Watchers by server path (chroot included).
 #[derive(Debug, Default)]
 pub(crate) struct WatchRegistry {
@@ -71,6 +96,8 @@ pub(crate) struct WatchRegistry {
     /// Paths with a persistent recursive watcher, to find the ancestors an
     /// event under them concerns.
     recursive_paths: usize,
+    /// Paths with a persistent one-node watcher.
+    persisted: HashMap<String, Persisted>,
 }
 
 /// Which watch kinds an event of `event_type` fires on its own path.
@@ -90,14 +117,37 @@ fn fires(kind: WatchKind, event_type: EventType) -> bool {
     }
 }
 
+/// Whether a znode exists after an event of `event_type` on it.
+fn exists_after(event_type: EventType) -> bool {
+    event_type != EventType::NodeDeleted
+}
+
+/// Sends `event` to a persistent watcher's stream (a one-shot watcher is
+/// fired by `fire_path`, which removes it).
+fn deliver(sender: &WatchSender, event: &WatchedEvent) {
+    if let WatchSender::Stream(sender) = sender {
+        // A closed stream is removed when its guard reports the drop.
+        let _ = sender.send(event.clone());
+    }
+}
+
 impl WatchRegistry {
-    /// Registers a watcher on `server_path`.
-    pub(crate) fn add(&mut self, server_path: &str, request: WatchRequest) {
-        if request.kind == WatchKind::PersistentRecursive {
-            self.recursive_paths += 1;
+    /// Registers a watcher on `server_path`. Returns whether the session
+    /// should read whether the znode exists (a first persistent one-node
+    /// watcher: what it knows then lets it tell what a disconnection hid).
+    pub(crate) fn add(&mut self, server_path: &str, request: WatchRequest) -> bool {
+        let mut read = false;
+        match request.kind {
+            WatchKind::PersistentRecursive => self.recursive_paths += 1,
+            WatchKind::Persistent => {
+                let persisted = self.persisted.entry(server_path.to_owned()).or_default();
+                read = persisted.exists.is_none() && persisted.catch_up.is_none();
+            }
+            _ => {}
         }
         let entry = Entry { id: request.id, kind: request.kind, sender: request.sender };
         self.by_path.entry(server_path.to_owned()).or_default().push(entry);
+        read
     }
 
     /// Whether no watcher is registered.
@@ -108,17 +158,38 @@ impl WatchRegistry {
     /// Delivers a server notification to every watcher it concerns; one-shot
     /// watchers are removed.
     pub(crate) fn dispatch(&mut self, event: &WatcherEvent, chroot: &Chroot) {
-        let delivered = WatchedEvent {
-            event_type: event.event_type,
-            state: event.state,
-            path: Some(chroot.strip(&event.path)),
-        };
-        self.fire_path(&event.path, event.event_type, &delivered, false);
-        if self.recursive_paths > 0 && event.event_type != EventType::NodeChildrenChanged {
+        let event_type = event.event_type;
+        let delivered =
+            WatchedEvent { event_type, state: event.state, path: Some(chroot.strip(&event.path)) };
+        // Persistent one-node watchers catching up get it after what they
+        // missed.
+        let mut held = false;
+        if let Some(persisted) = self.persisted.get_mut(&event.path) {
+            match &mut persisted.catch_up {
+                Some(catch_up) => {
+                    let ids = self.by_path.get(&event.path).map_or_else(Vec::new, |entries| {
+                        entries
+                            .iter()
+                            .filter(|e| e.kind == WatchKind::Persistent)
+                            .map(|e| e.id)
+                            .collect()
+                    });
+                    catch_up.held.push((delivered.clone(), ids));
+                    held = true;
+                }
+                None => persisted.exists = Some(exists_after(event_type)),
+            }
+        }
+        self.fire_path(&event.path, &delivered, |kind| {
+            fires(kind, event_type) && !(held && kind == WatchKind::Persistent)
+        });
+        if self.recursive_paths > 0 && event_type != EventType::NodeChildrenChanged {
             let mut ancestor = event.path.as_str();
             while let Some(i) = ancestor.rfind('/') {
                 ancestor = if i == 0 { "/" } else { &ancestor[..i] };
-                self.fire_path(ancestor, event.event_type, &delivered, true);
+                self.fire_path(ancestor, &delivered, |kind| {
+                    kind == WatchKind::PersistentRecursive && fires(kind, event_type)
+                });
                 if ancestor == "/" {
                     break;
                 }
@@ -126,41 +197,119 @@ impl WatchRegistry {
         }
     }
 
+    /// Delivers `event` to the watchers of `path` whose kind is
+    /// `concerned`; one-shot watchers are removed.
     fn fire_path(
         &mut self,
         path: &str,
-        event_type: EventType,
         event: &WatchedEvent,
-        ancestors_only: bool,
+        concerned: impl Fn(WatchKind) -> bool,
     ) {
         let Some(entries) = self.by_path.get_mut(path) else { return };
         let mut i = 0;
         while i < entries.len() {
-            let entry = &entries[i];
-            let concerned = if ancestors_only {
-                entry.kind == WatchKind::PersistentRecursive && fires(entry.kind, event_type)
-            } else {
-                fires(entry.kind, event_type)
-            };
-            if !concerned {
+            if !concerned(entries[i].kind) {
                 i += 1;
-                continue;
-            }
-            match &entries[i].sender {
-                WatchSender::Stream(sender) => {
-                    // A closed stream is removed when its guard reports the drop.
-                    let _ = sender.send(event.clone());
-                    i += 1;
-                }
-                WatchSender::Once(_) => {
-                    if let WatchSender::Once(sender) = entries.swap_remove(i).sender {
-                        let _ = sender.send(event.clone());
-                    }
-                }
+            } else if let WatchSender::Stream(_) = &entries[i].sender {
+                deliver(&entries[i].sender, event);
+                i += 1;
+            } else if let WatchSender::Once(sender) = entries.swap_remove(i).sender {
+                let _ = sender.send(event.clone());
             }
         }
         if entries.is_empty() {
             self.by_path.remove(path);
+        }
+    }
+
+    /// After a reconnect: starts a catch-up for every persistent one-node
+    /// watch, from `since`, the last zxid seen (a catch-up that another
+    /// disconnection cut short goes on from its own). Returns the znodes
+    /// whose existence the session must read, after re-arming the watches.
+    pub(crate) fn begin_catch_up(&mut self, since: i64) -> Vec<String> {
+        let mut paths = Vec::new();
+        for (path, persisted) in &mut self.persisted {
+            if persisted.catch_up.is_none() {
+                let ids = self.by_path.get(path).map_or_else(Vec::new, |entries| {
+                    entries
+                        .iter()
+                        .filter(|e| e.kind == WatchKind::Persistent)
+                        .map(|e| e.id)
+                        .collect()
+                });
+                persisted.catch_up =
+                    Some(CatchUp { since, known: persisted.exists, ids, held: Vec::new() });
+            }
+            paths.push(path.clone());
+        }
+        paths
+    }
+
+    /// The session read whether `path` exists: `Some(stat)` if it does,
+    /// `None` if not, `Err(())` if the read failed for another reason. For
+    /// a catch-up read, tells the watchers what they missed, then what was
+    /// held back.
+    pub(crate) fn existence_read(
+        &mut self,
+        path: &str,
+        catch_up: bool,
+        found: Result<Option<Stat>, ()>,
+        chroot: &Chroot,
+    ) {
+        let Some(persisted) = self.persisted.get_mut(path) else { return };
+        if !catch_up {
+            // An answer from before a disconnection means nothing after it.
+            if persisted.catch_up.is_none() {
+                persisted.exists = found.ok().map(|stat| stat.is_some());
+            }
+            return;
+        }
+        let Some(caught) = persisted.catch_up.take() else { return };
+        persisted.exists = found.as_ref().ok().map(Option::is_some);
+        let missed = match &found {
+            Ok(stat) => {
+                let held: Vec<EventType> = caught.held.iter().map(|(e, _)| e.event_type).collect();
+                missed_events(caught.known, caught.since, &held, stat.as_ref())
+            }
+            Err(()) => Vec::new(),
+        };
+        let Some(entries) = self.by_path.get(path) else { return };
+        let send = |event: &WatchedEvent, ids: &[u64]| {
+            for entry in entries.iter().filter(|e| ids.contains(&e.id)) {
+                deliver(&entry.sender, event);
+            }
+        };
+        for event_type in missed {
+            let event = WatchedEvent {
+                event_type,
+                state: KeeperState::SyncConnected,
+                path: Some(chroot.strip(path)),
+            };
+            send(&event, &caught.ids);
+        }
+        for (event, ids) in &caught.held {
+            send(event, ids);
+        }
+    }
+
+    /// The persistent recursive watchers, which are told to resynchronise
+    /// once their watches are registered again after a reconnect.
+    pub(crate) fn recursive_ids(&self) -> Vec<u64> {
+        self.by_path
+            .values()
+            .flatten()
+            .filter(|e| e.kind == WatchKind::PersistentRecursive)
+            .map(|e| e.id)
+            .collect()
+    }
+
+    /// Sends the reset event to the persistent recursive watchers `ids`
+    /// that are still there.
+    pub(crate) fn reset(&self, ids: &[u64], chroot: &Chroot) {
+        for (path, entries) in &self.by_path {
+            for entry in entries.iter().filter(|e| ids.contains(&e.id)) {
+                deliver(&entry.sender, &WatchedEvent::reset(chroot.strip(path)));
+            }
         }
     }
 
@@ -178,6 +327,7 @@ impl WatchRegistry {
         if entries.is_empty() {
             self.by_path.remove(&path);
         }
+        self.forget_unwatched();
         Some((path, removed.kind))
     }
 
@@ -236,6 +386,18 @@ impl WatchRegistry {
             !entries.is_empty()
         });
         self.recursive_paths -= recursive_removed;
+        self.forget_unwatched();
+    }
+
+    /// Forgets what it knew of znodes no persistent one-node watcher
+    /// watches any more.
+    fn forget_unwatched(&mut self) {
+        let by_path = &self.by_path;
+        self.persisted.retain(|path, _| {
+            by_path
+                .get(path)
+                .is_some_and(|entries| entries.iter().any(|e| e.kind == WatchKind::Persistent))
+        });
     }
 
     /// Ends every watch with a terminal event (the session is over).
@@ -254,6 +416,7 @@ impl WatchRegistry {
             }
         }
         self.recursive_paths = 0;
+        self.persisted.clear();
     }
 }
 

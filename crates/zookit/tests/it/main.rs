@@ -11,6 +11,7 @@ mod ensemble;
 mod faults;
 mod four_letter;
 mod limits;
+mod missed_changes;
 mod pipelining;
 mod security;
 mod states;
