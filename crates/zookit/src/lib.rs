@@ -98,10 +98,13 @@
 //!   client's CPU and some of the server's (see `BENCHMARKS.md`).
 //! - **Watches are never silently lost.** After a reconnect within the
 //!   session, every watch is re-armed (`setWatches`, in batches) from the
-//!   last zxid seen, so a change made while disconnected still fires. Only
-//!   the end of the session ends them, with a terminal event
-//!   ([`WatchedEvent::is_terminal`]). Dropping a watch removes it from the
-//!   server when no other watcher of its kind needs it.
+//!   last zxid seen, so a change made while disconnected still fires.
+//!   ZooKeeper does that only for one-shot watches; for persistent ones the
+//!   client reads the watched znodes itself and delivers the missed events,
+//!   and a recursive watch gets a reset signal ([`WatchedEvent::is_reset`],
+//!   see [`PersistentWatch`]). Only the end of the session ends them, with a
+//!   terminal event ([`WatchedEvent::is_terminal`]). Dropping a watch
+//!   removes it from the server when no other watcher of its kind needs it.
 //! - **Chroot.** Every path in and out is relative to the chroot of the
 //!   hosts string: results, sequential names, watch events, transaction
 //!   results, ephemeral lists.
