@@ -118,12 +118,13 @@ pub struct ConnectString {
 }
 
 impl ConnectString {
-    /// Parses a connection string.
+    /// Parses a connection string. No server at all (`""`, or a chroot
+    /// alone such as `"/app"`) means [`DEFAULT_HOSTS`], as kazoo's default.
     ///
     /// Fails with [`ErrorKind::InvalidConnectString`] naming the offending
     /// entry: an empty one, a host with several colons outside brackets, a
-    /// port that is not a number from 1 to 65535, no server at all, or a
-    /// chroot that is not a valid znode path.
+    /// port that is not a number from 1 to 65535, or a chroot that is not a
+    /// valid znode path.
     pub fn parse(s: &str) -> Result<ConnectString> {
         let s = s.trim();
         let (list, chroot) = match s.find('/') {
@@ -139,10 +140,12 @@ fn invalid(message: String) -> Error {
     Error::new(ErrorKind::InvalidConnectString(message))
 }
 
+/// The server a client connects to when given none: a local ZooKeeper on
+/// the default port, as kazoo's and zc.zk's defaults.
+pub const DEFAULT_HOSTS: &str = "127.0.0.1:2181";
+
 fn parse_hosts(list: &str) -> Result<Vec<HostPort>> {
-    if list.trim().is_empty() {
-        return Err(invalid("no servers".into()));
-    }
+    let list = if list.trim().is_empty() { DEFAULT_HOSTS } else { list };
     list.split(',')
         .map(str::trim)
         .enumerate()
@@ -266,11 +269,18 @@ mod tests {
 
     #[test]
     fn rejects_empty_hosts_and_lists() {
-        for s in ["", "   ", "/app", "h1,,h2", "h1,", ",h1", ":2181", " ,/app"] {
+        for s in ["h1,,h2", "h1,", ",h1", ":2181", " ,/app"] {
             error(s);
         }
         assert!(error("h1,,h2").contains("server 2 \"\""), "{}", error("h1,,h2"));
-        assert!(error("").contains("no servers"));
+    }
+
+    #[test]
+    fn no_server_means_the_local_default() {
+        for s in ["", "   ", "/app"] {
+            assert_eq!(parse(s).hosts, [hp("127.0.0.1", 2181)], "{s:?}");
+        }
+        assert_eq!(parse("/app").chroot.as_deref(), Some("/app"));
     }
 
     #[test]

@@ -264,12 +264,12 @@ mod transport;
 mod watch;
 mod watchers;
 
-pub use builder::{ClientBuilder, DEFAULT_MAX_REQUEST_LEN};
+pub use builder::{Async, ClientBuilder, DEFAULT_MAX_REQUEST_LEN};
 pub use cache::{TreeCache, TreeCacheBuilder, TreeEvent, TreeEvents};
 pub use client::{Client, StateChanges, WeakClient};
 pub use error::{Error, ErrorKind, Result};
 pub use four_letter::{four_letter_word, parse_server_version};
-pub use hosts::{ConnectString, HostPort};
+pub use hosts::{ConnectString, DEFAULT_HOSTS, HostPort};
 pub use hub::{ListenerId, StateChange};
 pub use ops::{
     Create, CreateWithStat, Delete, OpOutcome, ReadOp, ReadOutcome, SetAcl, SetData, Transaction,

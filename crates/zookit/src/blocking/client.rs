@@ -97,13 +97,13 @@ impl Client {
     /// A builder for a client of the servers in `hosts` (a kazoo-style
     /// connection string, `"host1:2181,host2:2181/optional/chroot"`).
     pub fn builder(hosts: impl Into<String>) -> ClientBuilder {
-        ClientBuilder::new(hosts)
+        crate::ClientBuilder::new(hosts).blocking()
     }
 
     /// Connects to `hosts` with the default settings, waiting up to 15 s
     /// for a session.
     pub fn connect(hosts: impl Into<String>) -> Result<Self> {
-        ClientBuilder::new(hosts).connect()
+        Self::builder(hosts).connect()
     }
 
     // ---- lifecycle ----

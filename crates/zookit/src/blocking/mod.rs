@@ -82,7 +82,7 @@
 //!   blocks, sleeps or computes. The thread ends when the last clone of the
 //!   client is dropped, after the session is closed.
 //! - **Each call** runs the async operation on that runtime and waits for
-//!   its answer at most the [command timeout](ClientBuilder::command_timeout)
+//!   its answer at most the [command timeout](crate::ClientBuilder::command_timeout)
 //!   (default: twice the session timeout, at least 5 s); then it fails with
 //!   [`ErrorKind::Timeout`](crate::ErrorKind::Timeout), naming the
 //!   operation and the path, and the operation may or may not have been
@@ -113,7 +113,7 @@ mod runtime;
 mod watch;
 mod write;
 
-pub use builder::ClientBuilder;
+pub use builder::{Blocking, ClientBuilder};
 pub(crate) use callbacks::CallbackThread;
 pub use client::Client;
 pub use watch::{PersistentWatch, StateChanges, Watch};

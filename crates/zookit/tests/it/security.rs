@@ -266,3 +266,52 @@ fn debug_output_shows_no_secret() {
     assert!(!shown.contains("p4ssw0rd"), "{shown}");
     assert!(shown.contains("redacted"), "{shown}");
 }
+
+/// The blocking client takes the same TLS and SASL options: a client
+/// certificate with an encrypted key, and SASL, on one server.
+#[test]
+fn the_blocking_client_speaks_tls_and_sasl() {
+    init_logging();
+    let pki = TestPki::new("zookit blocking CA");
+    let server = Ensemble::builder()
+        .tls(ServerTls::from_pki(&pki).client_auth(ClientAuth::Need))
+        .sasl_digest_users(&[("carol", "carol-secret")])
+        .start()
+        .unwrap();
+    let identity = pki.client("blocking");
+    let tls = trusting(&pki)
+        .client_cert_pem(identity.cert_pem.clone(), identity.encrypted_key_pem("k3y"))
+        .key_password("k3y");
+    let zk = zookit::blocking::Client::builder(server.secure_connect_string())
+        .tls(tls.clone())
+        .sasl(SaslCredentials::digest_md5("carol", "carol-secret"))
+        .connect()
+        .unwrap();
+    let me = zk.who_am_i().unwrap();
+    assert!(me.iter().any(|i| i.auth_scheme == "x509"), "{me:?}");
+    assert!(me.iter().any(|i| i.auth_scheme == "sasl" && i.user == "carol"), "{me:?}");
+    zk.create("/carol", "mine")
+        .acl(vec![Acl::new(Perms::ALL, Id::new("sasl", "carol"))])
+        .send()
+        .unwrap();
+    assert_eq!(&zk.get("/carol").unwrap().0[..], b"mine");
+
+    // The same builder from the async options, with a wrong password:
+    // refused, clearly, without retrying.
+    let began = Instant::now();
+    let err = Client::builder(server.secure_connect_string())
+        .tls(tls)
+        .sasl(SaslCredentials::digest_md5("carol", "wrong"))
+        .blocking()
+        .connect()
+        .unwrap_err();
+    assert!(err.is_auth_failed(), "{err}");
+    assert!(began.elapsed() < Duration::from_secs(10), "{:?}", began.elapsed());
+
+    // Without TLS options, the secure port cannot be spoken to.
+    let err = zookit::blocking::Client::builder(server.secure_connect_string())
+        .connection_timeout(Duration::from_secs(2))
+        .connect()
+        .unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::Timeout(_)), "{err}");
+}
