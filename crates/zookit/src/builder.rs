@@ -4,7 +4,6 @@ use std::fmt;
 use std::time::Duration;
 
 use bytes::Bytes;
-use rand::seq::SliceRandom;
 use zookit_proto::{Acl, DEFAULT_MAX_FRAME_LEN, Id, Perms};
 
 use crate::chroot::Chroot;
@@ -275,17 +274,14 @@ impl Options {
     /// Creates the async client (within a Tokio runtime).
     pub(crate) fn build(self) -> Result<Client> {
         let connect = ConnectString::parse(&self.hosts)?;
-        let mut hosts = connect.hosts;
-        if self.randomize_hosts {
-            hosts.shuffle(&mut rand::rng());
-        }
         if self.session_timeout.is_zero() {
             return Err(Error::invalid_argument("the session timeout must be positive"));
         }
         let chroot = Chroot::new(connect.chroot);
         let has_auth = !self.auth.is_empty();
         let session = SessionConfig {
-            hosts,
+            hosts: connect.hosts,
+            randomize_hosts: self.randomize_hosts,
             chroot: chroot.clone(),
             session_timeout: self.session_timeout,
             read_only: self.read_only,

@@ -242,6 +242,25 @@ impl Client {
         self.inner.options.chroot.prefix()
     }
 
+    /// Replaces the servers (kazoo's `set_hosts`), from a connection string
+    /// such as `"zk4:2181,zk5:2181"`: the current connection stays, and the
+    /// next one goes to a server of the new list (shuffled unless the
+    /// builder said not to randomize). The chroot cannot change: a string
+    /// with another chroot fails with
+    /// [`InvalidConnectString`](ErrorKind::InvalidConnectString). Pointing a
+    /// client at another ensemble is undefined: its session is not there.
+    pub fn set_hosts(&self, hosts: &str) -> Result<()> {
+        let parsed = crate::ConnectString::parse(hosts)?;
+        if parsed.chroot.as_deref() != self.chroot() {
+            return Err(Error::new(ErrorKind::InvalidConnectString(format!(
+                "set_hosts cannot change the chroot ({:?} to {:?})",
+                self.chroot().unwrap_or("/"),
+                parsed.chroot.as_deref().unwrap_or("/"),
+            ))));
+        }
+        self.send(Command::SetHosts(parsed.hosts))
+    }
+
     /// Calls `listener` with the new state on every change of the simple
     /// state. Listeners run on their own task, one after another: they must
     /// not block for long, but may call the client.

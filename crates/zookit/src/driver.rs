@@ -38,6 +38,8 @@ pub(crate) enum Command {
     Start,
     /// Close the session.
     Stop { done: oneshot::Sender<()> },
+    /// Use these servers from the next connection on.
+    SetHosts(Vec<HostPort>),
 }
 
 /// Most commands taken in one go before the buffered bytes are written.
@@ -113,6 +115,7 @@ impl Driver {
             }
             Command::Start => self.session.start(now),
             Command::Stop { done } => self.session.stop(now, Some(done)),
+            Command::SetHosts(hosts) => self.session.set_hosts(hosts),
         }
     }
 

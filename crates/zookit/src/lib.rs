@@ -272,7 +272,8 @@ pub use four_letter::{four_letter_word, parse_server_version};
 pub use hosts::{ConnectString, DEFAULT_HOSTS, HostPort};
 pub use hub::{ListenerId, StateChange};
 pub use ops::{
-    Create, CreateWithStat, Delete, OpOutcome, ReadOp, ReadOutcome, SetAcl, SetData, Transaction,
+    Create, CreateWithStat, Delete, OpOutcome, ReadOp, ReadOutcome, SERVER_VERSION_RETRIES, SetAcl,
+    SetData, Transaction,
 };
 pub use retry::RetryPolicy;
 pub use sasl::SaslCredentials;

@@ -166,6 +166,12 @@ impl Client {
         self.inner.client.client_id()
     }
 
+    /// Replaces the servers from the next connection on; see
+    /// [`crate::Client::set_hosts`].
+    pub fn set_hosts(&self, hosts: &str) -> Result<()> {
+        self.inner.client.set_hosts(hosts)
+    }
+
     /// The session timeout the server granted.
     pub fn session_timeout(&self) -> Option<Duration> {
         self.inner.client.session_timeout()

@@ -12,6 +12,9 @@ use crate::{Client, Error, ErrorKind, Result};
 /// How long a four-letter word may take.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How many times [`Client::server_version`] tries again, as kazoo's default.
+pub const SERVER_VERSION_RETRIES: u32 = 3;
+
 impl Client {
     /// Adds credentials to the session, such as `("digest", "user:password")`;
     /// they are sent again after every reconnect. A refusal fails with
@@ -73,12 +76,39 @@ impl Client {
         four_letter_word(addr, word, COMMAND_TIMEOUT).await.map_err(|e| e.with_op("command"))
     }
 
-    /// The version of the connected server, such as `(3, 8, 0)`.
+    /// The version of the connected server, such as `(3, 8, 0)`. Tried up
+    /// to [`SERVER_VERSION_RETRIES`] more times, as kazoo's
+    /// `server_version(retries=3)`: after a connection loss (each retry
+    /// waits for the client to be connected again, at most the connection
+    /// timeout) or an answer without a version.
     pub async fn server_version(&self) -> Result<(u32, u32, u32)> {
-        let srvr = self.command("srvr").await?;
-        parse_server_version(&srvr).ok_or_else(|| {
-            Error::invalid_argument(format!("no version in the server's srvr answer: {srvr:?}"))
-                .with_op("command")
-        })
+        let mut tries = 0;
+        loop {
+            let (error, retryable) = match self.command("srvr").await {
+                Ok(srvr) => match parse_server_version(&srvr) {
+                    Some(version) => return Ok(version),
+                    None => (
+                        Error::invalid_argument(format!(
+                            "no version in the server's srvr answer: {srvr:?}"
+                        ))
+                        .with_op("command"),
+                        true,
+                    ),
+                },
+                Err(e) => {
+                    let retryable = e.is_connection_loss() || matches!(e.kind(), ErrorKind::Io(_));
+                    (e, retryable)
+                }
+            };
+            if !retryable || tries == SERVER_VERSION_RETRIES {
+                return Err(error);
+            }
+            tries += 1;
+            let weak = self.downgrade();
+            let connected = weak.wait_until_connected();
+            if tokio::time::timeout(self.connection_timeout(), connected).await.is_err() {
+                return Err(error);
+            }
+        }
     }
 }

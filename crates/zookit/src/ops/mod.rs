@@ -6,5 +6,6 @@ mod read;
 mod watches;
 mod write;
 
+pub use admin::SERVER_VERSION_RETRIES;
 pub use multi::{OpOutcome, ReadOp, ReadOutcome, Transaction};
 pub use write::{Create, CreateWithStat, Delete, SetAcl, SetData};

@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
 use tokio::sync::oneshot;
 use tracing::{debug, info, warn};
 use zookit_proto::{
@@ -46,8 +47,11 @@ pub(crate) type ReplySender = oneshot::Sender<Result<Response>>;
 /// What the session needs to know, fixed for its lifetime.
 #[derive(Clone, Debug)]
 pub(crate) struct SessionConfig {
-    /// The servers, in the order to try them (already shuffled if wanted).
+    /// The servers, in the order given.
     pub(crate) hosts: Vec<HostPort>,
+    /// Whether to try the servers in random order (shuffled at the start
+    /// and on [`Session::set_hosts`]).
+    pub(crate) randomize_hosts: bool,
     /// The chroot, stripped from watch event paths.
     pub(crate) chroot: Chroot,
     /// The session timeout to ask for.
@@ -236,10 +240,15 @@ impl Session {
             })
             .collect();
         let sasl = config.sasl.clone();
+        let mut rng = StdRng::from_os_rng();
+        let mut config = config;
+        if config.randomize_hosts {
+            config.hosts.shuffle(&mut rng);
+        }
         Self {
             decoder: FrameDecoder::new(config.max_frame_len),
             config,
-            rng: StdRng::from_os_rng(),
+            rng,
             phase: Phase::Closed,
             started: false,
             starts: 0,
@@ -466,6 +475,26 @@ impl Session {
             _ if self.lost => Err(Error::from_code(ErrorCode::ConnectionLoss)),
             _ => Ok(()),
         }
+    }
+
+    /// Replaces the servers (kazoo's `set_hosts`): the current connection
+    /// stays; the next connection goes to a server of the new list (the
+    /// current one's successor there if it is in it).
+    pub(crate) fn set_hosts(&mut self, mut hosts: Vec<HostPort>) {
+        if hosts.is_empty() {
+            return;
+        }
+        if self.config.randomize_hosts {
+            hosts.shuffle(&mut self.rng);
+        }
+        let current = self.config.hosts.get(self.host);
+        let at = current.and_then(|current| hosts.iter().position(|h| h == current));
+        info!(hosts = ?hosts, "new server list");
+        // Not in the new list: the next connection goes to the new first.
+        self.host = at.unwrap_or(hosts.len() - 1);
+        self.failed_in_round = 0;
+        self.fatal_in_round = 0;
+        self.config.hosts = hosts;
     }
 
     /// Adds credentials to the session (and to every future connection).

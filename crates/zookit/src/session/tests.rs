@@ -20,6 +20,7 @@ fn host(port: u16) -> HostPort {
 fn config(hosts: usize) -> SessionConfig {
     SessionConfig {
         hosts: (0..hosts).map(|i| host(2181 + i as u16)).collect(),
+        randomize_hosts: false,
         chroot: Chroot::new(Some("/app".into())),
         session_timeout: TIMEOUT,
         read_only: false,

@@ -70,3 +70,50 @@ async fn read_only_when_the_quorum_is_gone_and_back_to_read_write() {
     wait_for_state(&zk, ClientState::Connected).await;
     zk.create("/write", "").await.unwrap();
 }
+
+#[tokio::test]
+async fn reconfig_removes_a_member_and_adds_it_back_and_the_client_follows() {
+    let ensemble = Ensemble::start(3).unwrap();
+    // Connected to member 3 (the order is kept), knowing every member.
+    let hosts: Vec<String> = [2, 0, 1].map(|i| ensemble.member_address(i).to_string()).into();
+    let zk = Client::builder(hosts.join(","))
+        .randomize_hosts(false)
+        .auth("digest", zookit_testing::SUPER_AUTH)
+        .connect()
+        .await
+        .unwrap();
+    assert_eq!(zk.server().as_deref(), Some(hosts[0].as_str()));
+    zk.create("/eph", "").ephemeral().await.unwrap();
+    let session = zk.client_id().unwrap().0;
+    let (config, _) = zk.get_config().await.unwrap();
+    let config = String::from_utf8(config.to_vec()).unwrap();
+    let third = config.lines().find(|l| l.starts_with("server.3=")).expect("member 3").to_owned();
+
+    let mut changes = zk.state_changes();
+    let (removed, _) = zk.reconfig(None, Some("3"), None, -1).await.unwrap();
+    let removed = String::from_utf8(removed.to_vec()).unwrap();
+    assert!(!removed.contains("server.3="), "{removed}");
+    assert!(removed.contains("server.1=") && removed.contains("server.2="), "{removed}");
+    // The removed member drops its clients: the client moves on, same session.
+    bounded("moved off the removed member", async {
+        while changes.next().await.unwrap().client_state != ClientState::Connecting {}
+        while changes.next().await.unwrap().client_state != ClientState::Connected {}
+    })
+    .await;
+    assert_ne!(zk.server().as_deref(), Some(hosts[0].as_str()));
+    assert_eq!(zk.client_id().unwrap().0, session);
+    assert!(bounded("the ephemeral", zk.exists("/eph")).await.unwrap().is_some());
+
+    // Added back (incrementally, with its old spec): the config says so.
+    let (added, stat) =
+        bounded("reconfig", zk.reconfig(Some(&third), None, None, -1)).await.unwrap();
+    let added = String::from_utf8(added.to_vec()).unwrap();
+    assert!(added.contains(&third), "{added}");
+    let (now, now_stat) = zk.get_config().await.unwrap();
+    assert_eq!(
+        (now, now_stat.mzxid),
+        (added.into(), stat.mzxid),
+        "what reconfig answered is the config"
+    );
+    assert_eq!(zk.client_id().unwrap().0, session);
+}

@@ -12,6 +12,7 @@ mod faults;
 mod four_letter;
 mod limits;
 mod missed_changes;
+mod options;
 mod pipelining;
 mod security;
 mod states;
