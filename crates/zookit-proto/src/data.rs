@@ -8,6 +8,7 @@ use crate::{Decode, DecodeError, Encode};
 jute_record! {
     /// The metadata of a znode, as the server reports it.
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+    #[doc(alias("ZnodeStat"))]
     pub struct Stat {
         /// The zxid of the change that created the znode.
         pub czxid: i64,

@@ -76,6 +76,7 @@ pub(crate) async fn delete_if_exists(client: &Client, path: &str) -> Result<()> 
 /// # }
 /// ```
 #[derive(Clone, Debug)]
+#[doc(alias("DistributedBarrier"))]
 pub struct Barrier {
     client: Client,
     path: String,
@@ -157,6 +158,7 @@ const READY: &str = "ready";
 /// # }
 /// ```
 #[derive(Clone, Debug)]
+#[doc(alias("DistributedDoubleBarrier"))]
 pub struct DoubleBarrier {
     client: Client,
     path: String,

@@ -173,6 +173,7 @@ pub struct Change<T> {
 /// # }
 /// ```
 #[derive(Clone, Debug)]
+#[doc(alias("SharedCount", "DistributedAtomicLong"))]
 pub struct Counter<T: CounterValue = i64> {
     client: Client,
     path: String,

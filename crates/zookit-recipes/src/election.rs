@@ -23,6 +23,7 @@ use crate::signal::Signal;
 /// elected, runs a function, then steps down. Cheap to clone; clones are
 /// the same participant.
 #[derive(Clone, Debug)]
+#[doc(alias("LeaderSelector"))]
 pub struct Election {
     lock: Lock,
 }

@@ -527,6 +527,7 @@ macro_rules! lock_methods {
 /// just before it. See the [crate documentation](crate) for the state
 /// rules and an example.
 #[derive(Clone, Debug)]
+#[doc(alias("InterProcessMutex"))]
 pub struct Lock(pub(crate) Core);
 
 impl Lock {
@@ -537,6 +538,7 @@ impl Lock {
 /// it together; a reader waits only for the writers before it. Nodes are
 /// named `__rlock__`; use the same path as the [`WriteLock`]s.
 #[derive(Clone, Debug)]
+#[doc(alias("InterProcessReadWriteLock"))]
 pub struct ReadLock(pub(crate) Core);
 
 impl ReadLock {
@@ -548,6 +550,7 @@ impl ReadLock {
 /// named `__lock__`, so a `WriteLock` also excludes (and is excluded by) a
 /// [`Lock`] on the same path.
 #[derive(Clone, Debug)]
+#[doc(alias("InterProcessReadWriteLock"))]
 pub struct WriteLock(pub(crate) Core);
 
 impl WriteLock {

@@ -118,6 +118,7 @@ const PARTY_NODE: &str = "__party__";
 /// # }
 /// ```
 #[derive(Clone, Debug)]
+#[doc(alias("GroupMember"))]
 pub struct Party {
     member: Member,
 }

@@ -64,6 +64,7 @@ async fn children_count(client: &Client, path: &str) -> Result<usize> {
 /// # }
 /// ```
 #[derive(Clone, Debug)]
+#[doc(alias("DistributedQueue"))]
 pub struct Queue {
     client: Client,
     path: String,
@@ -194,6 +195,7 @@ struct Consumer {
 /// # }
 /// ```
 #[derive(Clone, Debug)]
+#[doc(alias("DistributedQueue"))]
 pub struct LockingQueue {
     consumer: Arc<Consumer>,
 }

@@ -31,6 +31,7 @@ use crate::lock::{
 /// A lease's state follows the session as a lock's does ([`LockState`]):
 /// only `Acquired` means it is held.
 #[derive(Clone)]
+#[doc(alias("InterProcessSemaphoreV2"))]
 pub struct Semaphore {
     inner: Arc<Inner>,
 }

@@ -38,17 +38,20 @@ pub fn make_digest_acl(username: &str, password: &str, perms: Perms) -> Acl {
 }
 
 /// Everything for everyone (ZooKeeper's `OPEN_ACL_UNSAFE`).
+#[doc(alias("OPEN_ACL_UNSAFE"))]
 pub fn open_acl_unsafe() -> Vec<Acl> {
     vec![Acl::new(Perms::ALL, Id::anyone())]
 }
 
 /// Reading for everyone (ZooKeeper's `READ_ACL_UNSAFE`).
+#[doc(alias("READ_ACL_UNSAFE"))]
 pub fn read_acl_unsafe() -> Vec<Acl> {
     vec![Acl::new(Perms::READ, Id::anyone())]
 }
 
 /// Everything for the identities the creating session is authenticated as
 /// (ZooKeeper's `CREATOR_ALL_ACL`).
+#[doc(alias("CREATOR_ALL_ACL"))]
 pub fn creator_all_acl() -> Vec<Acl> {
     vec![Acl::new(Perms::ALL, Id::authenticated())]
 }

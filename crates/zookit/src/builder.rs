@@ -40,6 +40,7 @@ pub const DEFAULT_MAX_REQUEST_LEN: usize = 0xfffff;
 /// # }
 /// ```
 #[derive(Clone)]
+#[doc(alias("KazooClient", "CuratorFrameworkFactory"))]
 pub struct ClientBuilder<M = Async> {
     pub(crate) options: Options,
     pub(crate) mode: M,

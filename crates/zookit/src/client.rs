@@ -28,6 +28,7 @@ use crate::{ClientBuilder, Error, ErrorKind, Result, TlsOptions};
 /// at once with [`stop`](Client::stop)). See the [crate documentation](crate)
 /// for a walk-through.
 #[derive(Clone)]
+#[doc(alias("KazooClient", "CuratorFramework"))]
 pub struct Client {
     inner: Arc<Inner>,
 }
@@ -115,6 +116,7 @@ impl Client {
     /// Starts a session (a new one if one ran before) and waits until it is
     /// connected, for at most `timeout`. If it is not connected in time, the
     /// client stops trying and the error says so.
+    #[doc(alias("start_async"))]
     pub async fn start(&self, timeout: Duration) -> Result<()> {
         let mut snapshot = self.inner.snapshot.clone();
         let (before, starts) = {

@@ -11,6 +11,7 @@ use zookit_proto::{DecodeError, ErrorCode, PathError};
 /// its message says all three: `getData /app/config: NoNode (node does not
 /// exist)`. Predicates such as [`is_connection_loss`](Error::is_connection_loss)
 /// answer the common questions.
+#[doc(alias("KazooException", "ZookeeperError", "KeeperException"))]
 pub struct Error {
     inner: Box<Inner>,
 }

@@ -37,6 +37,7 @@ type InterruptFn = Arc<dyn Fn() -> bool + Send + Sync>;
 /// # let _ = retry;
 /// ```
 #[derive(Clone)]
+#[doc(alias("KazooRetry", "RetryNTimes", "ExponentialBackoffRetry"))]
 pub struct RetryPolicy {
     max_tries: Option<u32>,
     delay: Duration,

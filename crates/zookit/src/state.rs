@@ -6,6 +6,7 @@ use std::fmt;
 /// The simple connection state, as kazoo's `KazooState` and Curator's
 /// `ConnectionState` model it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[doc(alias("KazooState", "ConnectionState"))]
 pub enum State {
     /// Connected to a server; the session is alive.
     Connected,

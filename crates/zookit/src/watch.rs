@@ -127,6 +127,7 @@ impl Future for Watch {
 ///   does).
 #[must_use = "a persistent watch does nothing unless polled"]
 #[derive(Debug)]
+#[doc(alias("PersistentWatcher"))]
 pub struct PersistentWatch {
     receiver: mpsc::UnboundedReceiver<WatchedEvent>,
     _guard: WatchGuard,

@@ -189,6 +189,7 @@ fn quote(text: &str) -> String {
 ///     "digraph g {\n  \"/cms\" [label=\"/cms\\nz4m cms\"];\n  \"/lb/pools/cms\";\n  \"/lb/pools/cms\" -> \"/cms\" [label=\"providers\"];\n}\n"
 /// );
 /// ```
+#[doc(alias("graphvis"))]
 pub fn graph_dot(root: &Node) -> String {
     Graph::from_tree(root).to_dot()
 }

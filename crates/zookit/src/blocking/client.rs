@@ -26,6 +26,7 @@ const MIN_DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
 /// [`stop`](Client::stop)). See the [module documentation](super) for a
 /// walk-through and how it works.
 #[derive(Clone)]
+#[doc(alias("KazooClient"))]
 pub struct Client {
     inner: Arc<Inner>,
 }

@@ -11,6 +11,7 @@ use crate::{ReadOp, ReadOutcome, Result};
 
 impl Client {
     /// The znode's stat, or `None` if it does not exist.
+    #[doc(alias("checkExists"))]
     pub fn exists(&self, path: &str) -> Result<Option<Stat>> {
         let (zk, p) = self.owned(path);
         self.run("exists", path, async move { zk.exists(&p).await })
@@ -25,6 +26,7 @@ impl Client {
     }
 
     /// The znode's data and stat.
+    #[doc(alias("getData"))]
     pub fn get(&self, path: &str) -> Result<(Bytes, Stat)> {
         let (zk, p) = self.owned(path);
         self.run("getData", path, async move { zk.get(&p).await })
@@ -32,6 +34,7 @@ impl Client {
 
     /// Like [`get`](Self::get), and leaves a watch that fires when the
     /// znode's data changes or it is deleted.
+    #[doc(alias("DataWatch"))]
     pub fn get_watch(&self, path: &str) -> Result<(Bytes, Stat, Watch)> {
         let (zk, p) = self.owned(path);
         let (data, stat, watch) =
@@ -40,12 +43,14 @@ impl Client {
     }
 
     /// The names of the znode's children, in no particular order.
+    #[doc(alias("getChildren"))]
     pub fn get_children(&self, path: &str) -> Result<Vec<String>> {
         let (zk, p) = self.owned(path);
         self.run("getChildren", path, async move { zk.get_children(&p).await })
     }
 
     /// The names of the znode's children and the znode's stat.
+    #[doc(alias("include_data"))]
     pub fn get_children_with_stat(&self, path: &str) -> Result<(Vec<String>, Stat)> {
         let (zk, p) = self.owned(path);
         self.run("getChildren2", path, async move { zk.get_children_with_stat(&p).await })
@@ -62,6 +67,7 @@ impl Client {
     }
 
     /// The znode's ACL and stat.
+    #[doc(alias("getACL"))]
     pub fn get_acls(&self, path: &str) -> Result<(Vec<Acl>, Stat)> {
         let (zk, p) = self.owned(path);
         self.run("getACL", path, async move { zk.get_acls(&p).await })
@@ -69,12 +75,14 @@ impl Client {
 
     /// The paths of this session's ephemeral znodes under `prefix`; see
     /// [`crate::Client::get_ephemerals`].
+    #[doc(alias("getEphemerals"))]
     pub fn get_ephemerals(&self, prefix: &str) -> Result<Vec<String>> {
         let (zk, p) = self.owned(prefix);
         self.run("getEphemerals", prefix, async move { zk.get_ephemerals(&p).await })
     }
 
     /// The number of the znode's descendants.
+    #[doc(alias("getAllChildrenNumber"))]
     pub fn get_all_children_number(&self, path: &str) -> Result<i32> {
         let (zk, p) = self.owned(path);
         self.run("getAllChildrenNumber", path, async move { zk.get_all_children_number(&p).await })
@@ -89,6 +97,7 @@ impl Client {
 
     /// Runs several reads in one request (ZooKeeper 3.6+); see
     /// [`crate::Client::multi_read`].
+    #[doc(alias("multiRead"))]
     pub fn multi_read(&self, reads: &[ReadOp]) -> Result<Vec<Result<ReadOutcome>>> {
         let zk = self.async_client().clone();
         let reads = reads.to_vec();
@@ -97,6 +106,7 @@ impl Client {
 
     /// Sets a persistent watch (ZooKeeper 3.6+), a blocking iterator of
     /// every change; see [`crate::Client::add_watch`].
+    #[doc(alias("addWatch", "PersistentWatcher"))]
     pub fn add_watch(&self, path: &str, mode: AddWatchMode) -> Result<PersistentWatch> {
         let (zk, p) = self.owned(path);
         let watch = self.run("addWatch", path, async move { zk.add_watch(&p, mode).await })?;
@@ -105,6 +115,7 @@ impl Client {
 
     /// Removes the session's watches of `watcher_type` on the znode from the
     /// server; see [`crate::Client::remove_watches`].
+    #[doc(alias("removeWatches", "removeAllWatches"))]
     pub fn remove_watches(&self, path: &str, watcher_type: WatcherType) -> Result<()> {
         let (zk, p) = self.owned(path);
         self.run("removeWatches", path, async move { zk.remove_watches(&p, watcher_type).await })
@@ -118,6 +129,7 @@ impl Client {
     }
 
     /// The identities the session is authenticated as (ZooKeeper 3.7+).
+    #[doc(alias("whoami", "whoAmI"))]
     pub fn who_am_i(&self) -> Result<Vec<ClientInfo>> {
         let zk = self.async_client().clone();
         self.run("whoAmI", "", async move { zk.who_am_i().await })

@@ -238,6 +238,7 @@ enum TransactionOp {
 /// # }
 /// ```
 #[must_use = "a transaction does nothing unless committed"]
+#[doc(alias("TransactionRequest"))]
 pub struct Transaction<'a> {
     client: &'a Client,
     ops: Vec<TransactionOp>,
@@ -337,6 +338,7 @@ impl Client {
 
     /// Creates the znode and any missing parents, with the default ACL and
     /// empty data; existing znodes are left as they are.
+    #[doc(alias("creatingParentsIfNeeded"))]
     pub fn ensure_path(&self, path: &str) -> Result<()> {
         let (zk, p) = self.owned(path);
         self.run("create", path, async move { zk.ensure_path(&p).await })
@@ -352,6 +354,7 @@ impl Client {
 
     /// Sets the znode's data; send the builder for the new stat.
     /// `.version(v)` makes it conditional.
+    #[doc(alias("setData", "set_data"))]
     pub fn set(&self, path: &str, data: impl AsRef<[u8]>) -> SetData<'_> {
         SetData {
             client: self,
@@ -368,6 +371,7 @@ impl Client {
     }
 
     /// Replaces the znode's ACL; send the builder for the new stat.
+    #[doc(alias("setACL"))]
     pub fn set_acls(&self, path: &str, acl: Vec<Acl>) -> SetAcl<'_> {
         SetAcl { client: self, path: path.to_owned(), acl, version: -1 }
     }

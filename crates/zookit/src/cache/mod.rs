@@ -108,6 +108,7 @@ struct Shared {
 /// Made by [`TreeCache::start`] or [`TreeCache::builder`]. Queries answer
 /// from memory. [`close`](TreeCache::close) stops it, as does dropping it.
 /// See the [module documentation](self) for how it stays current.
+#[doc(alias("CuratorCache"))]
 pub struct TreeCache {
     shared: Arc<Shared>,
     stop: Mutex<Option<oneshot::Sender<()>>>,

@@ -19,11 +19,13 @@ impl Client {
     /// Adds credentials to the session, such as `("digest", "user:password")`;
     /// they are sent again after every reconnect. A refusal fails with
     /// `AuthFailed` and ends the session.
+    #[doc(alias("add_auth_async"))]
     pub async fn add_auth(&self, scheme: &str, credential: impl AsRef<[u8]>) -> Result<()> {
         self.add_auth_inner(scheme, credential.as_ref()).await
     }
 
     /// The identities the session is authenticated as (ZooKeeper 3.7+).
+    #[doc(alias("whoami", "whoAmI"))]
     pub async fn who_am_i(&self) -> Result<Vec<ClientInfo>> {
         match self.call("whoAmI", "", Request::WhoAmI).await? {
             Response::WhoAmI(r) => Ok(r.client_info),
@@ -44,6 +46,7 @@ impl Client {
     /// `leaving` (comma-separated server specs and ids), or in bulk with
     /// `new_members`. `from_config` is the expected config version, -1 for
     /// any. Returns the new configuration and its stat.
+    #[doc(alias("reconfig_async"))]
     pub async fn reconfig(
         &self,
         joining: Option<&str>,

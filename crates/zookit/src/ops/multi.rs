@@ -31,6 +31,7 @@ use crate::{Client, Error, ErrorKind, Result};
 /// # }
 /// ```
 #[must_use = "a transaction does nothing unless committed"]
+#[doc(alias("TransactionRequest", "CuratorTransaction"))]
 pub struct Transaction<'a> {
     client: &'a Client,
     ops: Vec<Op>,
@@ -116,6 +117,7 @@ impl<'a> Transaction<'a> {
     /// Commits the operations atomically. Each op's result is in order: all
     /// `Ok` if the transaction committed; otherwise the failing op has its
     /// error and every other op [`ErrorKind::RolledBack`].
+    #[doc(alias("commit_async"))]
     pub async fn commit(self) -> Result<Vec<Result<OpOutcome>>> {
         if let Some(invalid) = self.invalid {
             return Err(invalid);
@@ -183,6 +185,7 @@ impl Client {
 
     /// Runs several reads in one request (ZooKeeper 3.6+); each has its own
     /// result, a missing znode failing only its read.
+    #[doc(alias("multiRead"))]
     pub async fn multi_read(&self, reads: &[ReadOp]) -> Result<Vec<Result<ReadOutcome>>> {
         let mut ops = Vec::with_capacity(reads.len());
         for read in reads {

@@ -23,6 +23,7 @@ pub(crate) fn unexpected(op: &'static str, path: &str, response: &Response) -> E
 
 impl Client {
     /// The znode's stat, or `None` if it does not exist.
+    #[doc(alias("exists_async", "checkExists"))]
     pub async fn exists(&self, path: &str) -> Result<Option<Stat>> {
         self.exists_inner(path, None).await
     }
@@ -49,6 +50,7 @@ impl Client {
     }
 
     /// The znode's data and stat.
+    #[doc(alias("get_async", "getData"))]
     pub async fn get(&self, path: &str) -> Result<(Bytes, Stat)> {
         let request = Request::GetData(GetDataRequest {
             path: self.server_path("getData", path)?,
@@ -62,6 +64,7 @@ impl Client {
 
     /// Like [`get`](Client::get), and leaves a watch that fires when the
     /// znode's data changes or it is deleted.
+    #[doc(alias("DataWatch"))]
     pub async fn get_watch(&self, path: &str) -> Result<(Bytes, Stat, Watch)> {
         let request = Request::GetData(GetDataRequest {
             path: self.server_path("getData", path)?,
@@ -75,6 +78,7 @@ impl Client {
     }
 
     /// The names of the znode's children, in no particular order.
+    #[doc(alias("get_children_async", "getChildren"))]
     pub async fn get_children(&self, path: &str) -> Result<Vec<String>> {
         let request = Request::GetChildren(GetChildrenRequest {
             path: self.server_path("getChildren", path)?,
@@ -87,6 +91,7 @@ impl Client {
     }
 
     /// The names of the znode's children and the znode's stat.
+    #[doc(alias("include_data", "get_children_async"))]
     pub async fn get_children_with_stat(&self, path: &str) -> Result<(Vec<String>, Stat)> {
         let request = Request::GetChildren2(GetChildrenRequest {
             path: self.server_path("getChildren2", path)?,
@@ -114,6 +119,7 @@ impl Client {
     }
 
     /// The znode's ACL and stat.
+    #[doc(alias("get_acls_async", "getACL"))]
     pub async fn get_acls(&self, path: &str) -> Result<(Vec<Acl>, Stat)> {
         let request = Request::GetAcl(GetAclRequest { path: self.server_path("getACL", path)? });
         match self.call("getACL", path, request).await? {
@@ -124,6 +130,7 @@ impl Client {
 
     /// The paths of this session's ephemeral znodes under `prefix` (a path
     /// prefix, not necessarily a whole znode name; `/` for all).
+    #[doc(alias("getEphemerals"))]
     pub async fn get_ephemerals(&self, prefix: &str) -> Result<Vec<String>> {
         let prefix_path = self.server_path("getEphemerals", prefix)?;
         let request = Request::GetEphemerals(GetEphemeralsRequest { prefix_path });
@@ -136,6 +143,7 @@ impl Client {
     }
 
     /// The number of the znode's descendants (children, their children, ...).
+    #[doc(alias("getAllChildrenNumber"))]
     pub async fn get_all_children_number(&self, path: &str) -> Result<i32> {
         let request = Request::GetAllChildrenNumber(GetAllChildrenNumberRequest {
             path: self.server_path("getAllChildrenNumber", path)?,
@@ -148,6 +156,7 @@ impl Client {
 
     /// Makes the connected server catch up with the leader, so that reads
     /// after it see every write committed before it. Returns the path.
+    #[doc(alias("sync_async"))]
     pub async fn sync(&self, path: &str) -> Result<String> {
         let request = Request::Sync(SyncRequest { path: self.server_path("sync", path)? });
         match self.call("sync", path, request).await? {

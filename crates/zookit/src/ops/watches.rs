@@ -11,6 +11,7 @@ impl Client {
     /// the znode, or with [`AddWatchMode::PersistentRecursive`] of the znode
     /// and all its descendants. The znode need not exist. The watch is
     /// re-armed after reconnects and removed from the server when dropped.
+    #[doc(alias("addWatch", "PersistentWatcher"))]
     pub async fn add_watch(&self, path: &str, mode: AddWatchMode) -> Result<PersistentWatch> {
         let kind = match mode {
             AddWatchMode::Persistent => WatchKind::Persistent,
@@ -27,6 +28,7 @@ impl Client {
     /// server (`NoWatcher` if there are none). Local watchers are not told;
     /// prefer dropping their handles, which removes them from the server
     /// when no other watcher needs them.
+    #[doc(alias("removeWatches", "removeAllWatches"))]
     pub async fn remove_watches(&self, path: &str, watcher_type: WatcherType) -> Result<()> {
         let request = Request::RemoveWatches(RemoveWatchesRequest {
             path: self.server_path("removeWatches", path)?,

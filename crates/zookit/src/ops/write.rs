@@ -327,6 +327,7 @@ impl Client {
     /// # Ok(())
     /// # }
     /// ```
+    #[doc(alias("create_async"))]
     pub fn create(&self, path: &str, data: impl AsRef<[u8]>) -> Create<'_> {
         Create {
             client: self,
@@ -341,6 +342,7 @@ impl Client {
 
     /// Creates the znode and any missing parents, with the default ACL and
     /// empty data; existing znodes are left as they are.
+    #[doc(alias("ensure_path_async", "creatingParentsIfNeeded"))]
     pub async fn ensure_path(&self, path: &str) -> Result<()> {
         let acl = self.default_acl().to_vec();
         self.ensure_path_with_acl(path, &acl).await
@@ -348,6 +350,7 @@ impl Client {
 
     /// Like [`ensure_path`](Client::ensure_path), with `acl` for the znodes
     /// it creates. Missing ancestors of the chroot are created too.
+    #[doc(alias("ensure_path_async"))]
     pub async fn ensure_path_with_acl(&self, path: &str, acl: &[Acl]) -> Result<()> {
         let server_path = self.server_path("create", path)?;
         // Try the deepest first: an existing path costs one request.
@@ -386,6 +389,7 @@ impl Client {
 
     /// Sets the znode's data; await the builder for the new stat.
     /// `.version(v)` makes it conditional.
+    #[doc(alias("set_async", "setData", "set_data"))]
     pub fn set(&self, path: &str, data: impl AsRef<[u8]>) -> SetData<'_> {
         SetData {
             client: self,
@@ -397,11 +401,13 @@ impl Client {
 
     /// Deletes the znode. `.version(v)` makes it conditional,
     /// `.recursive()` deletes its descendants first.
+    #[doc(alias("delete_async"))]
     pub fn delete(&self, path: &str) -> Delete<'_> {
         Delete { client: self, path: path.to_owned(), version: -1, recursive: false }
     }
 
     /// Replaces the znode's ACL; await the builder for the new stat.
+    #[doc(alias("set_acls_async", "setACL"))]
     pub fn set_acls(&self, path: &str, acl: Vec<Acl>) -> SetAcl<'_> {
         SetAcl { client: self, path: path.to_owned(), acl, version: -1 }
     }

@@ -116,6 +116,7 @@ impl Client {
     /// `PatientChildrenWatch`); see [`crate::Client::patient_children`].
     /// Gives up with a timeout error if the children keep changing for
     /// longer than the time boundary plus ten command timeouts.
+    #[doc(alias("PatientChildrenWatch"))]
     pub fn patient_children(
         &self,
         path: &str,

@@ -24,6 +24,7 @@ impl Client {
     /// # Ok(())
     /// # }
     /// ```
+    #[doc(alias("PatientChildrenWatch"))]
     pub async fn patient_children(
         &self,
         path: &str,
