@@ -283,6 +283,7 @@ impl Options {
         let session = SessionConfig {
             hosts: connect.hosts,
             randomize_hosts: self.randomize_hosts,
+            seed: rand::random(),
             chroot: chroot.clone(),
             session_timeout: self.session_timeout,
             read_only: self.read_only,

@@ -15,9 +15,10 @@ use crate::chroot::Chroot;
 use crate::driver::{Command, Driver};
 use crate::hub::{Hub, ListenerId, Snapshot, StateChange};
 use crate::retry::RetryPolicy;
-use crate::session::watches::{WatchKind, WatchRequest, WatchSender};
+use crate::session::watches::{WatchKind, WatchRequest};
 use crate::session::{Session, SessionConfig};
 use crate::state::{ClientState, State};
+use crate::waiters::{Registration, WatchSender};
 use crate::watch::{PersistentWatch, Watch, WatchGuard};
 use crate::{ClientBuilder, Error, ErrorKind, Result, TlsOptions};
 
@@ -370,7 +371,7 @@ impl Client {
         op: &'static str,
         path: &str,
         request: Request,
-        watch: Option<WatchRequest>,
+        watch: Option<Registration>,
     ) -> Result<Response> {
         let context =
             |e: Error| if path.is_empty() { e.with_op(op) } else { e.with_op(op).with_path(path) };
@@ -384,21 +385,23 @@ impl Client {
     }
 
     /// A one-shot watch of `kind`: what to register, and the handle.
-    pub(crate) fn one_shot_watch(&self, kind: WatchKind) -> (WatchRequest, Watch) {
+    pub(crate) fn one_shot_watch(&self, kind: WatchKind) -> (Registration, Watch) {
         let id = self.inner.next_watch_id.fetch_add(1, Ordering::Relaxed);
         let (sender, receiver) = oneshot::channel();
         let guard = WatchGuard::new(id, self.inner.dropped_watches.clone());
         let watch = Watch::new(receiver, guard, self.inner.runtime.clone());
-        (WatchRequest { id, kind, sender: WatchSender::Once(sender) }, watch)
+        let request = WatchRequest { id, kind };
+        (Registration { request, sender: WatchSender::Once(sender) }, watch)
     }
 
     /// A persistent watch of `kind`: what to register, and the handle.
-    pub(crate) fn persistent_watch(&self, kind: WatchKind) -> (WatchRequest, PersistentWatch) {
+    pub(crate) fn persistent_watch(&self, kind: WatchKind) -> (Registration, PersistentWatch) {
         let id = self.inner.next_watch_id.fetch_add(1, Ordering::Relaxed);
         let (sender, receiver) = mpsc::unbounded_channel();
         let guard = WatchGuard::new(id, self.inner.dropped_watches.clone());
+        let request = WatchRequest { id, kind };
         (
-            WatchRequest { id, kind, sender: WatchSender::Stream(sender) },
+            Registration { request, sender: WatchSender::Stream(sender) },
             PersistentWatch::new(receiver, guard),
         )
     }

@@ -17,21 +17,25 @@ use tokio::io::AsyncWrite;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Sleep;
 use tracing::debug;
-use zookit_proto::Request;
+use zookit_proto::{Request, Response};
 
 use crate::Result;
 use crate::four_letter::four_letter_word;
 use crate::hosts::HostPort;
 use crate::hub::{Hub, Snapshot, StateChange};
 use crate::pacing::ReadPacing;
-use crate::session::watches::WatchRequest;
-use crate::session::{Action, ReplySender, Session};
+use crate::session::{Action, Session};
 use crate::transport::{self, Transport, TransportError, is_certificate_failure};
+use crate::waiters::{Registration, Waiters};
 
 /// What a client asks of its driver.
 pub(crate) enum Command {
     /// Send a request.
-    Submit { request: Request, reply: ReplySender, watch: Option<WatchRequest> },
+    Submit {
+        request: Request,
+        reply: oneshot::Sender<Result<Response>>,
+        watch: Option<Registration>,
+    },
     /// Add credentials to the session.
     AddAuth { scheme: String, credential: Bytes, reply: oneshot::Sender<Result<()>> },
     /// Start a session (a new one if one ran before).
@@ -71,6 +75,10 @@ pub(crate) struct Driver {
     /// pass: a clock read per request costs more than it tells).
     now: Instant,
     hub: Arc<Hub>,
+    /// Whoever waits for replies, credentials and watch events.
+    waiters: Waiters,
+    /// Whoever waits for the session to be closed.
+    close_waiters: Vec<oneshot::Sender<()>>,
 }
 
 impl Driver {
@@ -98,6 +106,8 @@ impl Driver {
             pacing: ReadPacing::new(),
             now: Self::clock(),
             hub,
+            waiters: Waiters::default(),
+            close_waiters: Vec::new(),
         }
     }
 
@@ -108,13 +118,19 @@ impl Driver {
     fn handle(&mut self, command: Command, now: Instant) {
         match command {
             Command::Submit { request, reply, watch } => {
-                self.session.submit(now, request, reply, watch)
+                let (watch, sender) = watch.map(|w| (w.request, w.sender)).unzip();
+                let token = self.waiters.reply(reply, watch.map(|w| w.id).zip(sender));
+                self.session.submit(now, request, token, watch)
             }
             Command::AddAuth { scheme, credential, reply } => {
-                self.session.add_auth(now, scheme, credential, reply)
+                let token = self.waiters.auth(reply);
+                self.session.add_auth(now, scheme, credential, token)
             }
             Command::Start => self.session.start(now),
-            Command::Stop { done } => self.session.stop(now, Some(done)),
+            Command::Stop { done } => {
+                self.close_waiters.push(done);
+                self.session.stop(now);
+            }
             Command::SetHosts(hosts) => self.session.set_hosts(hosts),
         }
     }
@@ -132,7 +148,7 @@ impl Driver {
                     if !self.commands_closed {
                         // Every client handle is gone: close the session.
                         self.commands_closed = true;
-                        self.session.stop(self.now, None);
+                        self.session.stop(self.now);
                         progressed = true;
                     }
                     break;
@@ -141,6 +157,7 @@ impl Driver {
             }
         }
         while let Poll::Ready(Some(id)) = self.dropped_watches.poll_recv(cx) {
+            self.waiters.forget_watcher(id);
             self.session.remove_watch(self.now, id);
             progressed = true;
         }
@@ -268,9 +285,21 @@ impl Driver {
         }
     }
 
-    /// Carries out what the session asked for, and publishes its state.
+    /// Carries out what the session asked for, tells whoever waits what it
+    /// said, and publishes its state.
     fn apply_actions(&mut self) -> bool {
         let mut progressed = false;
+        while let Some(output) = self.session.poll_output() {
+            progressed = true;
+            if let Some(unwanted) = self.waiters.deliver(output) {
+                self.session.remove_watch(self.now, unwanted);
+            }
+        }
+        if self.session.is_finished() {
+            for done in self.close_waiters.drain(..) {
+                let _ = done.send(());
+            }
+        }
         while let Some(action) = self.session.poll_action() {
             progressed = true;
             match action {

@@ -261,6 +261,7 @@ mod session;
 mod state;
 mod tls;
 mod transport;
+mod waiters;
 mod watch;
 mod watchers;
 

@@ -6,7 +6,8 @@ use zookit_proto::{
     GetChildrenRequest, GetDataRequest, GetEphemeralsRequest, Request, Response, Stat, SyncRequest,
 };
 
-use crate::session::watches::{WatchKind, WatchRequest};
+use crate::session::watches::WatchKind;
+use crate::waiters::Registration;
 use crate::watch::Watch;
 use crate::{Client, Error, ErrorKind, Result};
 
@@ -36,7 +37,7 @@ impl Client {
         Ok((stat, watch))
     }
 
-    async fn exists_inner(&self, path: &str, watch: Option<WatchRequest>) -> Result<Option<Stat>> {
+    async fn exists_inner(&self, path: &str, watch: Option<Registration>) -> Result<Option<Stat>> {
         let request = Request::Exists(ExistsRequest {
             path: self.server_path("exists", path)?,
             watch: watch.is_some(),

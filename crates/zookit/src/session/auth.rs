@@ -10,10 +10,10 @@ impl Session {
         now: Instant,
         scheme: String,
         credential: Bytes,
-        reply: oneshot::Sender<Result<()>>,
+        reply: Token,
     ) {
         if let Err(err) = self.refuse_reason() {
-            let _ = reply.send(Err(err));
+            self.outputs.push_back(Output::Auth { token: reply, result: Err(err) });
             return;
         }
         if scheme == "sasl" {
@@ -26,7 +26,7 @@ impl Session {
                     }
                 }
                 Err(err) => {
-                    let _ = reply.send(Err(err));
+                    self.outputs.push_back(Output::Auth { token: reply, result: Err(err) });
                 }
             }
             return;
@@ -86,7 +86,7 @@ impl Session {
                 self.sasl_exchange = None;
                 info!("SASL authentication succeeded");
                 if let Some(waiter) = self.sasl_waiter.take() {
-                    let _ = waiter.send(Ok(()));
+                    self.outputs.push_back(Output::Auth { token: waiter, result: Ok(()) });
                 }
                 if matches!(self.phase, Phase::Authenticating { .. }) {
                     self.begin_session(now);
@@ -95,7 +95,7 @@ impl Session {
             Err(error) => {
                 warn!(%error, "SASL authentication failed");
                 if let Some(waiter) = self.sasl_waiter.take() {
-                    let _ = waiter.send(Err(error));
+                    self.outputs.push_back(Output::Auth { token: waiter, result: Err(error) });
                 }
                 // Refused credentials are not used again.
                 self.sasl = None;

@@ -12,11 +12,15 @@ impl Session {
         &mut self,
         now: Instant,
         request: Request,
-        reply: ReplySender,
+        reply: Token,
         watch: Option<WatchRequest>,
     ) {
         if let Err(err) = self.refuse_reason() {
-            let _ = reply.send(Err(err));
+            self.outputs.push_back(Output::Reply {
+                token: reply,
+                result: Err(err),
+                registered: false,
+            });
             return;
         }
         if self.phase == Phase::Connected {
@@ -47,7 +51,7 @@ impl Session {
         &mut self,
         now: Instant,
         request: Request,
-        reply: Option<ReplySender>,
+        reply: Option<Token>,
         watch: Option<WatchRequest>,
     ) {
         let xid = self.xid();
@@ -149,7 +153,7 @@ impl Session {
         match header.xid {
             WATCH_XID => {
                 let event = WatcherEvent::decode(&mut frame)?;
-                self.watches.dispatch(&event, &self.config.chroot);
+                self.watches.dispatch(&event, &self.config.chroot, &mut self.outputs);
             }
             PING_XID => {}
             AUTH_XID => {
@@ -157,7 +161,10 @@ impl Session {
                 let waiter = waiter.flatten();
                 if header.err == ErrorCode::AuthFailed {
                     if let Some(waiter) = waiter {
-                        let _ = waiter.send(Err(Error::from_code(ErrorCode::AuthFailed)));
+                        self.outputs.push_back(Output::Auth {
+                            token: waiter,
+                            result: Err(Error::from_code(ErrorCode::AuthFailed)),
+                        });
                     }
                     // Refused credentials are not sent again: a new session
                     // (restart) can then succeed.
@@ -166,11 +173,9 @@ impl Session {
                     }
                     self.auth_failed();
                 } else if let Some(waiter) = waiter {
-                    let _ = waiter.send(if header.err.is_ok() {
-                        Ok(())
-                    } else {
-                        Err(Error::from_code(header.err))
-                    });
+                    let result =
+                        if header.err.is_ok() { Ok(()) } else { Err(Error::from_code(header.err)) };
+                    self.outputs.push_back(Output::Auth { token: waiter, result });
                 }
             }
             SET_WATCHES_XID => {
@@ -180,7 +185,7 @@ impl Session {
                 self.set_watches_unanswered = self.set_watches_unanswered.saturating_sub(1);
                 if self.set_watches_unanswered == 0 {
                     let due = std::mem::take(&mut self.resets_due);
-                    self.watches.reset(&due, &self.config.chroot);
+                    self.watches.reset(&due, &self.config.chroot, &mut self.outputs);
                 }
             }
             xid => {
@@ -209,7 +214,11 @@ impl Session {
             let xid = i32::from_be_bytes([xid[0], xid[1], xid[2], xid[3]]);
             if let Some(i) = self.pending.iter().position(|p| p.xid == xid) {
                 if let Some(reply) = self.pending.remove(i).and_then(|p| p.reply) {
-                    let _ = reply.send(Err(Error::new(ErrorKind::Protocol(err.clone()))));
+                    self.outputs.push_back(Output::Reply {
+                        token: reply,
+                        result: Err(Error::new(ErrorKind::Protocol(err.clone()))),
+                        registered: false,
+                    });
                 }
             }
         }
@@ -235,7 +244,14 @@ impl Session {
                 (ErrorCode::NoNode, _) => Ok(None),
                 _ => Err(()),
             };
-            self.watches.existence_read(&read.path, read.catch_up, found, &self.config.chroot);
+            let chroot = &self.config.chroot;
+            self.watches.existence_read(
+                &read.path,
+                read.catch_up,
+                found,
+                chroot,
+                &mut self.outputs,
+            );
             return;
         }
         let result = if err.is_ok() {
@@ -243,6 +259,7 @@ impl Session {
         } else {
             Err(Error::from_code(err))
         };
+        let mut registered = false;
         if let Some((path, mut watch)) = pending.watch {
             let register = match (&result, pending.op) {
                 (Ok(_), _) => true,
@@ -252,16 +269,15 @@ impl Session {
                 }
                 _ => false,
             };
-            if register && watch.sender.is_closed() {
-                // The caller gave up on the request: nobody needs the watch
-                // the server just set.
-                self.forget_server_watch(now, path, watch.kind);
-            } else if register && self.watches.add(&path, watch) {
-                self.read_existence(now, path, false);
+            if register {
+                registered = true;
+                if self.watches.add(&path, watch) {
+                    self.read_existence(now, path, false);
+                }
             }
         }
-        if let Some(reply) = pending.reply {
-            let _ = reply.send(result);
+        if let Some(token) = pending.reply {
+            self.outputs.push_back(Output::Reply { token, result, registered });
         }
     }
 }

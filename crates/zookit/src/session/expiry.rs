@@ -8,15 +8,25 @@ impl Session {
         info!("disconnected for longer than the session timeout: session lost");
         self.lost = true;
         for queued in self.queued.drain(..) {
-            let _ = queued.reply.send(Err(Error::from_code(ErrorCode::ConnectionLoss)));
+            self.outputs.push_back(Output::Reply {
+                token: queued.reply,
+                result: Err(Error::from_code(ErrorCode::ConnectionLoss)),
+                registered: false,
+            });
         }
         for auth in &mut self.auth {
             if let Some(waiter) = auth.waiter.take() {
-                let _ = waiter.send(Err(Error::from_code(ErrorCode::ConnectionLoss)));
+                self.outputs.push_back(Output::Auth {
+                    token: waiter,
+                    result: Err(Error::from_code(ErrorCode::ConnectionLoss)),
+                });
             }
         }
         if let Some(waiter) = self.sasl_waiter.take() {
-            let _ = waiter.send(Err(Error::from_code(ErrorCode::ConnectionLoss)));
+            self.outputs.push_back(Output::Auth {
+                token: waiter,
+                result: Err(Error::from_code(ErrorCode::ConnectionLoss)),
+            });
         }
         self.set_state(State::Lost, self.client_state);
     }
@@ -24,12 +34,16 @@ impl Session {
     pub(super) fn fail_pending(&mut self, error: impl Fn() -> Error) {
         for pending in self.pending.drain(..) {
             if let Some(reply) = pending.reply {
-                let _ = reply.send(Err(error()));
+                self.outputs.push_back(Output::Reply {
+                    token: reply,
+                    result: Err(error()),
+                    registered: false,
+                });
             }
         }
         for (_, waiter) in self.auth_waiters.drain(..) {
             if let Some(waiter) = waiter {
-                let _ = waiter.send(Err(error()));
+                self.outputs.push_back(Output::Auth { token: waiter, result: Err(error()) });
             }
         }
     }
@@ -37,15 +51,19 @@ impl Session {
     pub(super) fn fail_everything(&mut self, error: impl Fn() -> Error) {
         self.fail_pending(&error);
         for queued in self.queued.drain(..) {
-            let _ = queued.reply.send(Err(error()));
+            self.outputs.push_back(Output::Reply {
+                token: queued.reply,
+                result: Err(error()),
+                registered: false,
+            });
         }
         for auth in &mut self.auth {
             if let Some(waiter) = auth.waiter.take() {
-                let _ = waiter.send(Err(error()));
+                self.outputs.push_back(Output::Auth { token: waiter, result: Err(error()) });
             }
         }
         if let Some(waiter) = self.sasl_waiter.take() {
-            let _ = waiter.send(Err(error()));
+            self.outputs.push_back(Output::Auth { token: waiter, result: Err(error()) });
         }
     }
 
@@ -66,13 +84,10 @@ impl Session {
         self.probe = None;
         self.disconnected_since = None;
         self.fail_everything(error);
-        self.watches.terminate(keeper_state);
+        self.watches.terminate(keeper_state, &mut self.outputs);
         self.resets_due.clear();
         self.set_watches_unanswered = 0;
         self.set_state(State::Lost, client_state);
-        for done in self.close_waiters.drain(..) {
-            let _ = done.send(());
-        }
     }
 
     pub(super) fn finish_close(&mut self) {

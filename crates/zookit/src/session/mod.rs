@@ -6,11 +6,14 @@
 //! watches after a reconnect, expiry, and the states an application sees.
 //! It is fed bytes, transport events and the current [`Instant`], and
 //! answers with bytes to write ([`Session::write_buf`]), [`Action`]s for the
-//! transport, state changes, and the next deadline. Replies and watch events
-//! go straight to the waiting channels.
+//! transport, [`Output`]s (replies and watch events, for whoever waits),
+//! state changes, and the next deadline.
 //!
-//! The driver (`crate::driver`) owns the socket and runs this machine; the
-//! tests below run it on virtual time, with no socket and no sleep.
+//! It knows nothing of tasks or channels: whoever waits is a token, and a
+//! watcher an id. Its randomness (the order of the servers, jitter) comes
+//! from a seed in its configuration, so a run replays exactly. The driver
+//! (`crate::driver`) owns the socket and runs this machine; the tests run it
+//! on virtual time, with no socket and no sleep.
 
 mod auth;
 mod catch_up;
@@ -27,7 +30,6 @@ use bytes::{Bytes, BytesMut};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
-use tokio::sync::oneshot;
 use tracing::{debug, info, warn};
 use zookit_proto::{
     AUTH_XID, AuthPacket, ConnectRequest, ConnectResponse, Decode, DecodeError, ErrorCode,
@@ -44,10 +46,26 @@ use crate::hosts::HostPort;
 use crate::retry::RetryPolicy;
 use crate::sasl::{DigestMd5, SaslCredentials};
 use crate::state::{ClientState, State};
+use crate::watch::WatchedEvent;
 use crate::{Error, ErrorKind, Result};
 
-/// Where the answer to a request goes.
-pub(crate) type ReplySender = oneshot::Sender<Result<Response>>;
+/// Identifies whoever waits for the answer to a request or to credentials.
+pub(crate) type Token = u64;
+
+/// What the session tells whoever waits, in the order it happened.
+#[derive(Debug)]
+pub(crate) enum Output {
+    /// The answer to the request submitted with `token`; `registered` if
+    /// the watch it asked for is now set (the driver then routes the
+    /// watcher's events, or removes it with [`Session::remove_watch`] if
+    /// its handle is gone).
+    Reply { token: Token, result: Result<Response>, registered: bool },
+    /// The server's answer to the credentials added with `token`.
+    Auth { token: Token, result: Result<()> },
+    /// An event for watcher `id`; one-shot watchers get only one, and every
+    /// watcher's last is the terminal event when the session ends.
+    Watch { id: u64, event: WatchedEvent },
+}
 
 /// What the session needs to know, fixed for its lifetime.
 #[derive(Clone, Debug)]
@@ -57,6 +75,8 @@ pub(crate) struct SessionConfig {
     /// Whether to try the servers in random order (shuffled at the start
     /// and on [`Session::set_hosts`]).
     pub(crate) randomize_hosts: bool,
+    /// The seed of every random choice (server order, SASL nonces, jitter).
+    pub(crate) seed: u64,
     /// The chroot, stripped from watch event paths.
     pub(crate) chroot: Chroot,
     /// The session timeout to ask for.
@@ -117,7 +137,7 @@ enum Phase {
 struct Pending {
     xid: i32,
     op: OpCode,
-    reply: Option<ReplySender>,
+    reply: Option<Token>,
     /// A watch to register when the answer is a success, on this server path.
     watch: Option<(String, WatchRequest)>,
     /// The session's own read of whether a persistently watched znode exists.
@@ -134,21 +154,21 @@ struct ExistenceRead {
 /// A request submitted while not connected.
 struct Queued {
     request: Request,
-    reply: ReplySender,
+    reply: Token,
     watch: Option<WatchRequest>,
 }
 
 /// An auth scheme and credential.
 type Credentials = (String, Bytes);
 /// Whoever waits for the server's answer to credentials.
-type AuthWaiter = oneshot::Sender<Result<()>>;
+type AuthWaiter = Token;
 
 /// Credentials to send on every connection.
 struct Auth {
     scheme: String,
     credential: Bytes,
     /// Whoever waits for the server's first answer to them.
-    waiter: Option<oneshot::Sender<Result<()>>>,
+    waiter: Option<AuthWaiter>,
 }
 
 /// The session state machine. See the module documentation.
@@ -201,7 +221,8 @@ pub(crate) struct Session {
     /// One entry per auth packet sent on this connection, answered in
     /// order: its credentials (scheme, credential) and whoever waits.
     auth_waiters: VecDeque<(Credentials, Option<AuthWaiter>)>,
-    close_waiters: Vec<oneshot::Sender<()>>,
+    /// What whoever waits is to be told, in order.
+    outputs: VecDeque<Output>,
     watches: WatchRegistry,
     /// `setWatches` requests sent on this connection and not yet answered.
     set_watches_unanswered: usize,
@@ -245,7 +266,7 @@ impl Session {
             })
             .collect();
         let sasl = config.sasl.clone();
-        let mut rng = StdRng::from_os_rng();
+        let mut rng = StdRng::seed_from_u64(config.seed);
         let mut config = config;
         if config.randomize_hosts {
             config.hosts.shuffle(&mut rng);
@@ -280,7 +301,7 @@ impl Session {
             queued: VecDeque::new(),
             auth,
             auth_waiters: VecDeque::new(),
-            close_waiters: Vec::new(),
+            outputs: VecDeque::new(),
             watches: WatchRegistry::default(),
             set_watches_unanswered: 0,
             resets_due: Vec::new(),
@@ -336,6 +357,11 @@ impl Session {
     pub(crate) fn connect_timeout(&self) -> Duration {
         let hosts = u32::try_from(self.config.hosts.len().max(1)).unwrap_or(u32::MAX);
         self.config.session_timeout / hosts
+    }
+
+    /// The next thing to tell whoever waits.
+    pub(crate) fn poll_output(&mut self) -> Option<Output> {
+        self.outputs.pop_front()
     }
 
     /// The next action for the transport.
@@ -426,10 +452,10 @@ impl Session {
         self.connect_to(self.host);
     }
 
-    /// Closes the session: its ephemeral nodes vanish at once. `done` is
-    /// told when the client is closed.
-    pub(crate) fn stop(&mut self, now: Instant, done: Option<oneshot::Sender<()>>) {
-        self.close_waiters.extend(done);
+    /// Closes the session: its ephemeral nodes vanish at once. The session
+    /// is finished ([`Session::is_finished`]) once the server confirmed, or
+    /// after a bounded wait.
+    pub(crate) fn stop(&mut self, now: Instant) {
         match self.phase {
             Phase::Connected => {
                 self.send(now, Request::CloseSession, None, None);

@@ -7,8 +7,9 @@ use bytes::{Bytes, BytesMut};
 use tokio::sync::{mpsc, oneshot};
 use zookit_proto::*;
 
-use super::watches::{WatchKind, WatchRequest, WatchSender};
+use super::watches::{WatchKind, WatchRequest};
 use super::*;
+use crate::waiters::{Registration, Waiters, WatchSender};
 use crate::watch::WatchedEvent;
 
 const TIMEOUT: Duration = Duration::from_secs(9);
@@ -21,6 +22,7 @@ fn config(hosts: usize) -> SessionConfig {
     SessionConfig {
         hosts: (0..hosts).map(|i| host(2181 + i as u16)).collect(),
         randomize_hosts: false,
+        seed: 7,
         chroot: Chroot::new(Some("/app".into())),
         session_timeout: TIMEOUT,
         read_only: false,
@@ -35,16 +37,40 @@ fn config(hosts: usize) -> SessionConfig {
     }
 }
 
-/// The test's side of the connection.
+/// The test's side of the connection, and the driver's waiters, to which
+/// the session's outputs are routed as the driver routes them.
 struct Wire {
     session: Session,
     now: Instant,
+    waiters: Waiters,
 }
 
 impl Wire {
     fn new(config: SessionConfig) -> Self {
         let now = Instant::now();
-        Self { session: Session::new(config, now), now }
+        Self { session: Session::new(config, now), now, waiters: Waiters::default() }
+    }
+
+    /// Routes what the session said to the waiting channels.
+    fn route(&mut self) {
+        while let Some(output) = self.session.poll_output() {
+            if let Some(unwanted) = self.waiters.deliver(output) {
+                self.session.remove_watch(self.now, unwanted);
+            }
+        }
+    }
+
+    /// The value a completed channel holds.
+    #[track_caller]
+    fn answer<T>(&mut self, mut rx: oneshot::Receiver<T>) -> T {
+        self.route();
+        rx.try_recv().expect("completed")
+    }
+
+    /// The event a one-shot watch got, if any.
+    fn fired(&mut self, rx: &mut oneshot::Receiver<WatchedEvent>) -> Option<WatchedEvent> {
+        self.route();
+        rx.try_recv().ok()
     }
 
     fn advance(&mut self, by: Duration) {
@@ -84,6 +110,7 @@ impl Wire {
         encode_frame(&mut buf, record);
         self.session.read_buf().extend_from_slice(&buf);
         self.session.received(self.now);
+        self.route();
     }
 
     fn reply(&mut self, xid: i32, zxid: i64, err: ErrorCode, body: &impl Encode) {
@@ -113,10 +140,13 @@ impl Wire {
     fn submit(
         &mut self,
         request: Request,
-        watch: Option<WatchRequest>,
+        watch: Option<Registration>,
     ) -> oneshot::Receiver<Result<Response>> {
         let (tx, rx) = oneshot::channel();
-        self.session.submit(self.now, request, tx, watch);
+        let (watch, sender) = watch.map(|w| (w.request, w.sender)).unzip();
+        let token = self.waiters.reply(tx, watch.map(|w| w.id).zip(sender));
+        self.session.submit(self.now, request, token, watch);
+        self.route();
         rx
     }
 }
@@ -125,9 +155,10 @@ fn get_data(path: &str) -> Request {
     Request::GetData(GetDataRequest { path: path.into(), watch: true })
 }
 
-fn data_watch(id: u64) -> (WatchRequest, oneshot::Receiver<WatchedEvent>) {
+fn data_watch(id: u64) -> (Registration, oneshot::Receiver<WatchedEvent>) {
     let (tx, rx) = oneshot::channel();
-    (WatchRequest { id, kind: WatchKind::Data, sender: WatchSender::Once(tx) }, rx)
+    let request = WatchRequest { id, kind: WatchKind::Data };
+    (Registration { request, sender: WatchSender::Once(tx) }, rx)
 }
 
 fn started() -> Wire {
@@ -195,14 +226,9 @@ fn a_silent_server_is_dropped_after_the_read_timeout_and_pending_requests_fail()
     wire.requests();
     wire.advance(TIMEOUT * 2 / 3);
     assert_eq!(wire.actions(), [Action::CloseTransport, Action::Connect(host(2182))]);
-    let err = tokio_test_block(reply).expect_err("the pending request fails");
+    let err = wire.answer(reply).expect_err("the pending request fails");
     assert!(err.is_connection_loss());
     assert_eq!(wire.states().last(), Some(&(State::Suspended, ClientState::Connecting)));
-}
-
-/// Takes a completed oneshot's value.
-fn tokio_test_block<T>(mut rx: oneshot::Receiver<T>) -> T {
-    rx.try_recv().expect("completed")
 }
 
 #[test]
@@ -224,9 +250,9 @@ fn replies_complete_requests_in_order_and_watches_register_on_success() {
         &GetDataResponse { data: "v".into(), stat: Stat::default() },
     );
     wire.reply(h2.xid, 11, ErrorCode::NoNode, &NoBody);
-    let Ok(Response::GetData(got)) = tokio_test_block(first) else { panic!("getData answered") };
+    let Ok(Response::GetData(got)) = wire.answer(first) else { panic!("getData answered") };
     assert_eq!(&got.data[..], b"v");
-    assert!(tokio_test_block(second).expect_err("NoNode").is_no_node());
+    assert!(wire.answer(second).expect_err("NoNode").is_no_node());
 
     wire.deliver(&(
         ReplyHeader { xid: WATCH_XID, zxid: -1, err: ErrorCode::Ok },
@@ -236,7 +262,7 @@ fn replies_complete_requests_in_order_and_watches_register_on_success() {
             path: "/app/x".into(),
         },
     ));
-    let fired = event.try_recv().expect("the watch fired");
+    let fired = wire.fired(&mut event).expect("the watch fired");
     assert_eq!(fired.path.as_deref(), Some("/x"), "the chroot is stripped");
 }
 
@@ -247,7 +273,7 @@ fn an_out_of_order_reply_is_a_protocol_error_that_reconnects() {
     let xid = wire.requests()[0].0.xid;
     wire.actions();
     wire.reply(xid + 5, 1, ErrorCode::Ok, &GetDataResponse::default());
-    assert!(tokio_test_block(reply).expect_err("lost").is_connection_loss());
+    assert!(wire.answer(reply).expect_err("lost").is_connection_loss());
     assert_eq!(wire.actions(), [Action::CloseTransport, Action::Connect(host(2182))]);
 }
 
@@ -286,7 +312,7 @@ fn after_a_reconnect_credentials_watches_and_queued_requests_follow_the_handshak
     ));
     assert!(event.try_recv().is_ok());
     wire.reply(sent[2].0.xid, 101, ErrorCode::Ok, &SyncResponse { path: "/app".into() });
-    assert!(tokio_test_block(queued).is_ok(), "the queued request succeeds after the reconnect");
+    assert!(wire.answer(queued).is_ok(), "the queued request succeeds after the reconnect");
 }
 
 #[test]
@@ -306,13 +332,16 @@ fn an_expired_session_ends_watches_and_refuses_requests() {
 
     assert_eq!(wire.session.client_state(), ClientState::Expired);
     assert_eq!(wire.session.state(), State::Lost);
-    assert!(tokio_test_block(queued).expect_err("expired").is_session_expired());
+    assert!(wire.answer(queued).expect_err("expired").is_session_expired());
     assert_eq!(event.try_recv().unwrap(), WatchedEvent::terminal(KeeperState::Expired));
     assert_eq!(wire.actions(), [Action::CloseTransport]);
     assert!(
-        tokio_test_block(wire.submit(get_data("/app/z"), None))
-            .expect_err("refused")
-            .is_session_expired()
+        {
+            let rx = wire.submit(get_data("/app/z"), None);
+            wire.answer(rx)
+        }
+        .expect_err("refused")
+        .is_session_expired()
     );
 
     // A restart begins a new session.
@@ -336,11 +365,14 @@ fn disconnected_for_the_session_timeout_is_lost_until_the_session_answers_again(
         }
     }
     assert_eq!(wire.session.state(), State::Lost);
-    assert!(tokio_test_block(queued).expect_err("lost").is_connection_loss());
+    assert!(wire.answer(queued).expect_err("lost").is_connection_loss());
     assert!(
-        tokio_test_block(wire.submit(get_data("/app/r"), None))
-            .expect_err("fails fast")
-            .is_connection_loss(),
+        {
+            let rx = wire.submit(get_data("/app/r"), None);
+            wire.answer(rx)
+        }
+        .expect_err("fails fast")
+        .is_connection_loss(),
         "a lost session refuses new requests instead of queueing them"
     );
 
@@ -387,15 +419,20 @@ fn a_handshake_without_answer_moves_on() {
 #[test]
 fn stop_closes_the_session_and_fails_what_waits() {
     let mut wire = started();
-    let (done_tx, mut done) = oneshot::channel();
-    wire.session.stop(wire.now, Some(done_tx));
+    wire.session.stop(wire.now);
     let sent = wire.requests();
     assert_eq!(sent[0].0.op_code, OpCode::CloseSession);
     assert!(
-        tokio_test_block(wire.submit(get_data("/app/a"), None)).expect_err("closing").is_closed()
+        {
+            let rx = wire.submit(get_data("/app/a"), None);
+            wire.answer(rx)
+        }
+        .expect_err("closing")
+        .is_closed()
     );
+    assert!(!wire.session.is_finished(), "waiting for the server's confirmation");
     wire.reply(sent[0].0.xid, 3, ErrorCode::Ok, &NoBody);
-    assert!(done.try_recv().is_ok());
+    assert!(wire.session.is_finished());
     assert_eq!(wire.session.client_state(), ClientState::Closed);
     assert_eq!(wire.actions(), [Action::CloseTransport]);
 }
@@ -405,21 +442,21 @@ fn stop_while_reconnecting_returns_at_once() {
     let mut wire = started();
     wire.session.transport_closed(wire.now, None);
     let queued = wire.submit(get_data("/app/q"), None);
-    let (done_tx, mut done) = oneshot::channel();
-    wire.session.stop(wire.now, Some(done_tx));
-    assert!(done.try_recv().is_ok());
-    assert!(tokio_test_block(queued).expect_err("closed").is_closed());
+    wire.session.stop(wire.now);
+    assert!(wire.session.is_finished());
+    assert!(wire.answer(queued).expect_err("closed").is_closed());
     assert_eq!(wire.session.state(), State::Lost);
 }
 
 #[test]
 fn an_auth_failure_is_terminal() {
     let mut wire = started();
-    let (tx, mut rx) = oneshot::channel();
-    wire.session.add_auth(wire.now, "digest".into(), Bytes::from_static(b"x:y"), tx);
+    let (tx, rx) = oneshot::channel();
+    let token = wire.waiters.auth(tx);
+    wire.session.add_auth(wire.now, "digest".into(), Bytes::from_static(b"x:y"), token);
     assert_eq!(wire.requests()[0].0.xid, AUTH_XID);
     wire.reply(AUTH_XID, 0, ErrorCode::AuthFailed, &NoBody);
-    assert!(rx.try_recv().unwrap().expect_err("failed").is_auth_failed());
+    assert!(wire.answer(rx).expect_err("failed").is_auth_failed());
     assert_eq!(wire.session.client_state(), ClientState::AuthFailed);
 }
 
@@ -440,23 +477,15 @@ fn an_oversized_reply_fails_its_request_with_the_cause() {
         ErrorCode::Ok,
         &GetDataResponse { data: Bytes::from(vec![0; 2000]), stat: Stat::default() },
     );
-    let err = tokio_test_block(reply).expect_err("too large");
+    let err = wire.answer(reply).expect_err("too large");
     assert!(matches!(err.kind(), ErrorKind::Protocol(DecodeError::FrameTooLarge { .. })), "{err}");
 }
 
 #[test]
 fn persistent_watches_are_rearmed_with_set_watches2() {
     let mut wire = started();
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let add = Request::AddWatch(AddWatchRequest {
-        path: "/app/p".into(),
-        mode: AddWatchMode::PersistentRecursive,
-    });
-    let watch = WatchRequest {
-        id: 9,
-        kind: WatchKind::PersistentRecursive,
-        sender: WatchSender::Stream(tx),
-    };
+    let (watch, mut rx) = persistent(9, WatchKind::PersistentRecursive);
+    let add = add_watch("/app/p", AddWatchMode::PersistentRecursive);
     drop(wire.submit(add, Some(watch)));
     let xid = wire.requests()[0].0.xid;
     wire.reply(xid, 4, ErrorCode::Ok, &ErrorResponse { err: ErrorCode::Ok });
@@ -612,7 +641,7 @@ fn sasl_authenticates_each_connection_before_anything_else_is_sent() {
         "what waited goes out after: {sent:?}"
     );
     wire.reply(sent[0].0.xid, 1, ErrorCode::Ok, &GetDataResponse::default());
-    assert!(tokio_test_block(queued).is_ok());
+    assert!(wire.answer(queued).is_ok());
 }
 
 #[test]
@@ -648,7 +677,11 @@ fn tls_certificate_failures_on_every_host_end_the_session_with_the_cause() {
     );
     assert_eq!(wire.session.client_state(), ClientState::AuthFailed, "no retry storm");
     assert!(wire.session.failure().unwrap().contains("127.0.0.1:2182"));
-    let err = tokio_test_block(wire.submit(get_data("/app/x"), None)).unwrap_err();
+    let err = {
+        let rx = wire.submit(get_data("/app/x"), None);
+        wire.answer(rx)
+    }
+    .unwrap_err();
     assert!(
         matches!(err.kind(), ErrorKind::Tls(cause) if cause.contains("UnknownIssuer")),
         "{err}"
@@ -663,9 +696,9 @@ fn tls_certificate_failures_on_every_host_end_the_session_with_the_cause() {
     assert_eq!(wire.session.client_state(), ClientState::Connecting);
 }
 
-fn persistent(id: u64, kind: WatchKind) -> (WatchRequest, mpsc::UnboundedReceiver<WatchedEvent>) {
+fn persistent(id: u64, kind: WatchKind) -> (Registration, mpsc::UnboundedReceiver<WatchedEvent>) {
     let (tx, rx) = mpsc::unbounded_channel();
-    (WatchRequest { id, kind, sender: WatchSender::Stream(tx) }, rx)
+    (Registration { request: WatchRequest { id, kind }, sender: WatchSender::Stream(tx) }, rx)
 }
 
 fn add_watch(path: &str, mode: AddWatchMode) -> Request {
@@ -679,7 +712,11 @@ fn notify(wire: &mut Wire, event_type: EventType, path: &str) {
     ));
 }
 
-fn received(rx: &mut mpsc::UnboundedReceiver<WatchedEvent>) -> Vec<(EventType, String)> {
+fn received(
+    wire: &mut Wire,
+    rx: &mut mpsc::UnboundedReceiver<WatchedEvent>,
+) -> Vec<(EventType, String)> {
+    wire.route();
     std::iter::from_fn(|| rx.try_recv().ok())
         .map(|e| (e.event_type, e.path.unwrap_or_default()))
         .collect()
@@ -711,18 +748,18 @@ fn a_persistent_watch_is_told_what_changed_while_disconnected_before_newer_event
     wire.reply(SET_WATCHES_XID, 13, ErrorCode::Ok, &NoBody);
     // A change after the registration: held until the catch-up is told.
     notify(&mut wire, EventType::NodeChildrenChanged, "/app/p");
-    assert!(received(&mut rx).is_empty(), "held behind the catch-up");
+    assert!(received(&mut wire, &mut rx).is_empty(), "held behind the catch-up");
     let stat = Stat { czxid: 3, mzxid: 11, pzxid: 14, ..Stat::default() };
     wire.reply(header.xid, 14, ErrorCode::Ok, &ExistsResponse { stat });
     assert_eq!(
-        received(&mut rx),
+        received(&mut wire, &mut rx),
         [(EventType::NodeDataChanged, "/p".into()), (EventType::NodeChildrenChanged, "/p".into())],
         "the missed change first, the newer one once"
     );
 
     // Connected: events flow at once.
     notify(&mut wire, EventType::NodeDataChanged, "/app/p");
-    assert_eq!(received(&mut rx), [(EventType::NodeDataChanged, "/p".into())]);
+    assert_eq!(received(&mut wire, &mut rx), [(EventType::NodeDataChanged, "/p".into())]);
 
     // Away again (a change at zxid 25), and cut again after the re-arming
     // (which showed zxid 30) but before the catch-up read's answer: the
@@ -738,7 +775,7 @@ fn a_persistent_watch_is_told_what_changed_while_disconnected_before_newer_event
     let (header, Request::Exists(_)) = &sent[2] else { panic!("a catch-up read: {sent:?}") };
     let stat = Stat { czxid: 3, mzxid: 25, pzxid: 14, ..Stat::default() };
     wire.reply(header.xid, 31, ErrorCode::Ok, &ExistsResponse { stat });
-    assert_eq!(received(&mut rx), [(EventType::NodeDataChanged, "/p".into())]);
+    assert_eq!(received(&mut wire, &mut rx), [(EventType::NodeDataChanged, "/p".into())]);
 
     // A deletion while away.
     wire.session.transport_closed(wire.now, None);
@@ -746,7 +783,7 @@ fn a_persistent_watch_is_told_what_changed_while_disconnected_before_newer_event
     let sent = wire.requests();
     let (header, Request::Exists(_)) = &sent[2] else { panic!("a catch-up read: {sent:?}") };
     wire.reply(header.xid, 40, ErrorCode::NoNode, &NoBody);
-    assert_eq!(received(&mut rx), [(EventType::NodeDeleted, "/p".into())]);
+    assert_eq!(received(&mut wire, &mut rx), [(EventType::NodeDeleted, "/p".into())]);
 }
 
 #[test]
@@ -761,11 +798,41 @@ fn a_persistent_recursive_watch_is_reset_once_registered_again() {
     wire.session.transport_closed(wire.now, None);
     wire.establish(0x42);
     wire.requests();
-    assert!(received(&mut rx).is_empty(), "not before the watch is registered again");
+    assert!(received(&mut wire, &mut rx).is_empty(), "not before the watch is registered again");
     wire.reply(SET_WATCHES_XID, 12, ErrorCode::Ok, &NoBody);
     let reset = rx.try_recv().expect("the reset");
     assert!(reset.is_reset() && !reset.is_terminal(), "{reset:?}");
     assert_eq!(reset.path.as_deref(), Some("/r"));
     notify(&mut wire, EventType::NodeCreated, "/app/r/new");
-    assert_eq!(received(&mut rx), [(EventType::NodeCreated, "/r/new".into())]);
+    assert_eq!(received(&mut wire, &mut rx), [(EventType::NodeCreated, "/r/new".into())]);
+}
+
+#[test]
+fn the_same_seed_replays_the_same_server_order_and_back_off() {
+    let run = |seed| {
+        let mut config = config(5);
+        config.randomize_hosts = true;
+        config.seed = seed;
+        config.connection_retry =
+            RetryPolicy::new().max_tries(None).delay(Duration::from_millis(100)).max_jitter(0.5);
+        let mut wire = Wire::new(config);
+        wire.session.start(wire.now);
+        let mut choices = Vec::new();
+        for _ in 0..20 {
+            if let Some(Action::Connect(host)) = wire.actions().last() {
+                choices.push(host.to_string());
+                wire.session.connect_failed(wire.now, None);
+            } else {
+                let deadline = wire.session.next_deadline().expect("a back-off");
+                choices.push(format!("wait {:?}", deadline - wire.now));
+                wire.now = deadline;
+                wire.session.timeout(wire.now);
+            }
+        }
+        choices
+    };
+    let first = run(1);
+    assert_eq!(first, run(1), "a seed replays exactly");
+    assert_ne!(first, run(2), "another seed chooses otherwise");
+    assert!(first.iter().any(|c| c.starts_with("wait")), "{first:?}");
 }

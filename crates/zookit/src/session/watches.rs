@@ -1,11 +1,13 @@
 //! The session's watch registry: which watchers wait on which znodes, how a
 //! server notification maps to them, and what to re-arm after a reconnect.
+//! Watchers are ids: their events go out as [`Output::Watch`], and the
+//! driver routes them to the handles.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
-use tokio::sync::{mpsc, oneshot};
 use zookit_proto::{EventType, KeeperState, SetWatches2, Stat, WatcherEvent, WatcherType};
 
+use super::Output;
 use super::catch_up::missed_events;
 use crate::chroot::Chroot;
 use crate::watch::WatchedEvent;
@@ -27,42 +29,28 @@ pub(crate) enum WatchKind {
     PersistentRecursive,
 }
 
-/// Where a watcher's events go.
-#[derive(Debug)]
-pub(crate) enum WatchSender {
-    /// A one-shot watch: fires once and is removed.
-    Once(oneshot::Sender<WatchedEvent>),
-    /// A persistent watch: fires repeatedly until removed or the session ends.
-    Stream(mpsc::UnboundedSender<WatchedEvent>),
-}
-
-impl WatchSender {
-    /// Whether the watcher's handle is gone.
-    pub(crate) fn is_closed(&self) -> bool {
-        match self {
-            Self::Once(sender) => sender.is_closed(),
-            Self::Stream(sender) => sender.is_closed(),
-        }
+impl WatchKind {
+    /// Whether a watcher of this kind fires repeatedly (else once).
+    pub(crate) fn is_persistent(self) -> bool {
+        matches!(self, Self::Persistent | Self::PersistentRecursive)
     }
 }
 
 /// A watcher waiting for its request's reply to be registered.
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct WatchRequest {
-    /// Identifies the watcher for removal when its handle is dropped.
+    /// Identifies the watcher: its events, and its removal when its handle
+    /// is dropped.
     pub(crate) id: u64,
     /// The kind requested; `exists` asks for `Data` and becomes `Exist`
     /// when the znode does not exist.
     pub(crate) kind: WatchKind,
-    /// Where its events go.
-    pub(crate) sender: WatchSender,
 }
 
 #[derive(Debug)]
 struct Entry {
     id: u64,
     kind: WatchKind,
-    sender: WatchSender,
 }
 
 /// What the session knows of a znode with persistent (one-node) watchers,
@@ -122,13 +110,9 @@ fn exists_after(event_type: EventType) -> bool {
     event_type != EventType::NodeDeleted
 }
 
-/// Sends `event` to a persistent watcher's stream (a one-shot watcher is
-/// fired by `fire_path`, which removes it).
-fn deliver(sender: &WatchSender, event: &WatchedEvent) {
-    if let WatchSender::Stream(sender) = sender {
-        // A closed stream is removed when its guard reports the drop.
-        let _ = sender.send(event.clone());
-    }
+/// Tells watcher `id` of `event`.
+fn deliver(out: &mut VecDeque<Output>, id: u64, event: &WatchedEvent) {
+    out.push_back(Output::Watch { id, event: event.clone() });
 }
 
 impl WatchRegistry {
@@ -145,7 +129,7 @@ impl WatchRegistry {
             }
             _ => {}
         }
-        let entry = Entry { id: request.id, kind: request.kind, sender: request.sender };
+        let entry = Entry { id: request.id, kind: request.kind };
         self.by_path.entry(server_path.to_owned()).or_default().push(entry);
         read
     }
@@ -157,7 +141,12 @@ impl WatchRegistry {
 
     /// Delivers a server notification to every watcher it concerns; one-shot
     /// watchers are removed.
-    pub(crate) fn dispatch(&mut self, event: &WatcherEvent, chroot: &Chroot) {
+    pub(crate) fn dispatch(
+        &mut self,
+        event: &WatcherEvent,
+        chroot: &Chroot,
+        out: &mut VecDeque<Output>,
+    ) {
         let event_type = event.event_type;
         let delivered =
             WatchedEvent { event_type, state: event.state, path: Some(chroot.strip(&event.path)) };
@@ -180,14 +169,14 @@ impl WatchRegistry {
                 None => persisted.exists = Some(exists_after(event_type)),
             }
         }
-        self.fire_path(&event.path, &delivered, |kind| {
+        self.fire_path(&event.path, &delivered, out, |kind| {
             fires(kind, event_type) && !(held && kind == WatchKind::Persistent)
         });
         if self.recursive_paths > 0 && event_type != EventType::NodeChildrenChanged {
             let mut ancestor = event.path.as_str();
             while let Some(i) = ancestor.rfind('/') {
                 ancestor = if i == 0 { "/" } else { &ancestor[..i] };
-                self.fire_path(ancestor, &delivered, |kind| {
+                self.fire_path(ancestor, &delivered, out, |kind| {
                     kind == WatchKind::PersistentRecursive && fires(kind, event_type)
                 });
                 if ancestor == "/" {
@@ -203,6 +192,7 @@ impl WatchRegistry {
         &mut self,
         path: &str,
         event: &WatchedEvent,
+        out: &mut VecDeque<Output>,
         concerned: impl Fn(WatchKind) -> bool,
     ) {
         let Some(entries) = self.by_path.get_mut(path) else { return };
@@ -210,11 +200,13 @@ impl WatchRegistry {
         while i < entries.len() {
             if !concerned(entries[i].kind) {
                 i += 1;
-            } else if let WatchSender::Stream(_) = &entries[i].sender {
-                deliver(&entries[i].sender, event);
+                continue;
+            }
+            deliver(out, entries[i].id, event);
+            if entries[i].kind.is_persistent() {
                 i += 1;
-            } else if let WatchSender::Once(sender) = entries.swap_remove(i).sender {
-                let _ = sender.send(event.clone());
+            } else {
+                entries.swap_remove(i);
             }
         }
         if entries.is_empty() {
@@ -255,6 +247,7 @@ impl WatchRegistry {
         catch_up: bool,
         found: Result<Option<Stat>, ()>,
         chroot: &Chroot,
+        out: &mut VecDeque<Output>,
     ) {
         let Some(persisted) = self.persisted.get_mut(path) else { return };
         if !catch_up {
@@ -274,9 +267,9 @@ impl WatchRegistry {
             Err(()) => Vec::new(),
         };
         let Some(entries) = self.by_path.get(path) else { return };
-        let send = |event: &WatchedEvent, ids: &[u64]| {
+        let mut send = |event: &WatchedEvent, ids: &[u64]| {
             for entry in entries.iter().filter(|e| ids.contains(&e.id)) {
-                deliver(&entry.sender, event);
+                deliver(out, entry.id, event);
             }
         };
         for event_type in missed {
@@ -305,10 +298,10 @@ impl WatchRegistry {
 
     /// Sends the reset event to the persistent recursive watchers `ids`
     /// that are still there.
-    pub(crate) fn reset(&self, ids: &[u64], chroot: &Chroot) {
+    pub(crate) fn reset(&self, ids: &[u64], chroot: &Chroot, out: &mut VecDeque<Output>) {
         for (path, entries) in &self.by_path {
             for entry in entries.iter().filter(|e| ids.contains(&e.id)) {
-                deliver(&entry.sender, &WatchedEvent::reset(chroot.strip(path)));
+                deliver(out, entry.id, &WatchedEvent::reset(chroot.strip(path)));
             }
         }
     }
@@ -350,10 +343,8 @@ impl WatchRegistry {
         }
     }
 
-    /// The watches to re-arm on a new connection of the same session, with
-    /// watchers whose handles are gone left out.
-    pub(crate) fn rearm_list(&mut self, relative_zxid: i64) -> SetWatches2 {
-        self.prune();
+    /// The watches to re-arm on a new connection of the same session.
+    pub(crate) fn rearm_list(&self, relative_zxid: i64) -> SetWatches2 {
         let mut set = SetWatches2 { relative_zxid, ..SetWatches2::default() };
         for (path, entries) in &self.by_path {
             let has = |kind: WatchKind| entries.iter().any(|e| e.kind == kind);
@@ -373,22 +364,6 @@ impl WatchRegistry {
         set
     }
 
-    fn prune(&mut self) {
-        let mut recursive_removed = 0;
-        self.by_path.retain(|_, entries| {
-            entries.retain(|e| {
-                let closed = e.sender.is_closed();
-                if closed && e.kind == WatchKind::PersistentRecursive {
-                    recursive_removed += 1;
-                }
-                !closed
-            });
-            !entries.is_empty()
-        });
-        self.recursive_paths -= recursive_removed;
-        self.forget_unwatched();
-    }
-
     /// Forgets what it knew of znodes no persistent one-node watcher
     /// watches any more.
     fn forget_unwatched(&mut self) {
@@ -401,19 +376,10 @@ impl WatchRegistry {
     }
 
     /// Ends every watch with a terminal event (the session is over).
-    pub(crate) fn terminate(&mut self, state: KeeperState) {
+    pub(crate) fn terminate(&mut self, state: KeeperState, out: &mut VecDeque<Output>) {
         let event = WatchedEvent::terminal(state);
-        for (_, entries) in self.by_path.drain() {
-            for entry in entries {
-                match entry.sender {
-                    WatchSender::Once(sender) => {
-                        let _ = sender.send(event.clone());
-                    }
-                    WatchSender::Stream(sender) => {
-                        let _ = sender.send(event.clone());
-                    }
-                }
-            }
+        for entry in self.by_path.drain().flat_map(|(_, entries)| entries) {
+            deliver(out, entry.id, &event);
         }
         self.recursive_paths = 0;
         self.persisted.clear();
@@ -424,80 +390,79 @@ impl WatchRegistry {
 mod tests {
     use super::*;
 
-    fn once(
-        registry: &mut WatchRegistry,
-        id: u64,
-        path: &str,
-        kind: WatchKind,
-    ) -> oneshot::Receiver<WatchedEvent> {
-        let (tx, rx) = oneshot::channel();
-        registry.add(path, WatchRequest { id, kind, sender: WatchSender::Once(tx) });
-        rx
-    }
-
-    fn stream(
-        registry: &mut WatchRegistry,
-        id: u64,
-        path: &str,
-        kind: WatchKind,
-    ) -> mpsc::UnboundedReceiver<WatchedEvent> {
-        let (tx, rx) = mpsc::unbounded_channel();
-        registry.add(path, WatchRequest { id, kind, sender: WatchSender::Stream(tx) });
-        rx
+    fn add(registry: &mut WatchRegistry, id: u64, path: &str, kind: WatchKind) {
+        registry.add(path, WatchRequest { id, kind });
     }
 
     fn event(event_type: EventType, path: &str) -> WatcherEvent {
         WatcherEvent { event_type, state: KeeperState::SyncConnected, path: path.into() }
     }
 
+    /// The events told, as (watcher, event type, path).
+    fn told(out: &mut VecDeque<Output>) -> Vec<(u64, EventType, Option<String>)> {
+        out.drain(..)
+            .map(|output| match output {
+                Output::Watch { id, event } => (id, event.event_type, event.path),
+                other => panic!("not a watch event: {other:?}"),
+            })
+            .collect()
+    }
+
     #[test]
     fn one_shot_watches_fire_once_for_their_event_types() {
         let mut r = WatchRegistry::default();
+        let mut out = VecDeque::new();
         let chroot = Chroot::new(Some("/app".into()));
-        let mut data = once(&mut r, 1, "/app/a", WatchKind::Data);
-        let mut child = once(&mut r, 2, "/app/a", WatchKind::Child);
+        add(&mut r, 1, "/app/a", WatchKind::Data);
+        add(&mut r, 2, "/app/a", WatchKind::Child);
 
-        r.dispatch(&event(EventType::NodeDataChanged, "/app/a"), &chroot);
-        let fired = data.try_recv().expect("the data watch fired");
-        assert_eq!(fired.path.as_deref(), Some("/a"), "the chroot is stripped");
-        assert!(child.try_recv().is_err(), "a data change does not fire a child watch");
-
-        r.dispatch(&event(EventType::NodeDeleted, "/app/a"), &chroot);
+        r.dispatch(&event(EventType::NodeDataChanged, "/app/a"), &chroot, &mut out);
         assert_eq!(
-            child.try_recv().expect("deletion fires the child watch").event_type,
-            EventType::NodeDeleted
+            told(&mut out),
+            [(1, EventType::NodeDataChanged, Some("/a".into()))],
+            "the data watch fired, the chroot stripped; not the child watch"
         );
+        r.dispatch(&event(EventType::NodeDeleted, "/app/a"), &chroot, &mut out);
+        assert_eq!(told(&mut out), [(2, EventType::NodeDeleted, Some("/a".into()))]);
         assert!(r.is_empty(), "one-shot watches are gone once fired");
+        r.dispatch(&event(EventType::NodeCreated, "/app/a"), &chroot, &mut out);
+        assert!(out.is_empty());
     }
 
     #[test]
     fn persistent_recursive_watches_see_descendants_but_not_child_events() {
         let mut r = WatchRegistry::default();
+        let mut out = VecDeque::new();
         let chroot = Chroot::default();
-        let mut rx = stream(&mut r, 1, "/a", WatchKind::PersistentRecursive);
-        r.dispatch(&event(EventType::NodeCreated, "/a/b/c"), &chroot);
-        r.dispatch(&event(EventType::NodeChildrenChanged, "/a/b"), &chroot);
-        r.dispatch(&event(EventType::NodeDataChanged, "/a"), &chroot);
-        r.dispatch(&event(EventType::NodeDataChanged, "/ab"), &chroot);
-        assert_eq!(rx.try_recv().unwrap().path.as_deref(), Some("/a/b/c"));
-        assert_eq!(rx.try_recv().unwrap().path.as_deref(), Some("/a"));
-        assert!(rx.try_recv().is_err());
+        add(&mut r, 1, "/a", WatchKind::PersistentRecursive);
+        r.dispatch(&event(EventType::NodeCreated, "/a/b/c"), &chroot, &mut out);
+        r.dispatch(&event(EventType::NodeChildrenChanged, "/a/b"), &chroot, &mut out);
+        r.dispatch(&event(EventType::NodeDataChanged, "/a"), &chroot, &mut out);
+        r.dispatch(&event(EventType::NodeDataChanged, "/ab"), &chroot, &mut out);
+        assert_eq!(
+            told(&mut out),
+            [
+                (1, EventType::NodeCreated, Some("/a/b/c".into())),
+                (1, EventType::NodeDataChanged, Some("/a".into()))
+            ]
+        );
         assert!(!r.is_empty(), "persistent watches stay");
 
-        let mut root = stream(&mut r, 2, "/", WatchKind::PersistentRecursive);
-        r.dispatch(&event(EventType::NodeDeleted, "/x"), &chroot);
-        assert_eq!(root.try_recv().unwrap().path.as_deref(), Some("/x"));
+        add(&mut r, 2, "/", WatchKind::PersistentRecursive);
+        r.dispatch(&event(EventType::NodeDeleted, "/x"), &chroot, &mut out);
+        assert_eq!(told(&mut out), [(2, EventType::NodeDeleted, Some("/x".into()))]);
     }
 
     #[test]
     fn rearming_lists_live_watches_by_kind() {
         let mut r = WatchRegistry::default();
-        let _d = once(&mut r, 1, "/d", WatchKind::Data);
-        let _e = once(&mut r, 2, "/e", WatchKind::Exist);
-        let _c = once(&mut r, 3, "/c", WatchKind::Child);
-        let _p = stream(&mut r, 4, "/p", WatchKind::Persistent);
-        let _r = stream(&mut r, 5, "/r", WatchKind::PersistentRecursive);
-        drop(once(&mut r, 6, "/dropped", WatchKind::Data));
+        add(&mut r, 1, "/d", WatchKind::Data);
+        add(&mut r, 2, "/e", WatchKind::Exist);
+        add(&mut r, 3, "/c", WatchKind::Child);
+        add(&mut r, 4, "/p", WatchKind::Persistent);
+        add(&mut r, 5, "/r", WatchKind::PersistentRecursive);
+        add(&mut r, 6, "/dropped", WatchKind::Data);
+        r.remove(6);
         let set = r.rearm_list(42);
         assert_eq!(set.relative_zxid, 42);
         assert_eq!(set.data_watches, ["/d"]);
@@ -510,10 +475,10 @@ mod tests {
     #[test]
     fn removing_the_last_watcher_of_a_kind_removes_it_server_side() {
         let mut r = WatchRegistry::default();
-        let _a = once(&mut r, 1, "/n", WatchKind::Data);
-        let _b = once(&mut r, 2, "/n", WatchKind::Exist);
-        let _c = once(&mut r, 3, "/n", WatchKind::Child);
-        let _p = stream(&mut r, 4, "/n", WatchKind::Persistent);
+        add(&mut r, 1, "/n", WatchKind::Data);
+        add(&mut r, 2, "/n", WatchKind::Exist);
+        add(&mut r, 3, "/n", WatchKind::Child);
+        add(&mut r, 4, "/n", WatchKind::Persistent);
         assert_eq!(r.remove(1), Some(("/n".into(), WatchKind::Data)));
         assert_eq!(
             r.unneeded("/n", WatchKind::Data),
@@ -538,12 +503,13 @@ mod tests {
     #[test]
     fn terminating_sends_every_watcher_a_terminal_event() {
         let mut r = WatchRegistry::default();
-        let mut a = once(&mut r, 1, "/a", WatchKind::Data);
-        let mut p = stream(&mut r, 2, "/p", WatchKind::Persistent);
-        r.terminate(KeeperState::Expired);
-        assert_eq!(a.try_recv().unwrap(), WatchedEvent::terminal(KeeperState::Expired));
-        assert_eq!(p.try_recv().unwrap(), WatchedEvent::terminal(KeeperState::Expired));
-        assert!(p.try_recv().is_err(), "the stream ends after its terminal event");
+        let mut out = VecDeque::new();
+        add(&mut r, 1, "/a", WatchKind::Data);
+        add(&mut r, 2, "/p", WatchKind::Persistent);
+        r.terminate(KeeperState::Expired, &mut out);
+        let mut ended = told(&mut out);
+        ended.sort_by_key(|(id, _, _)| *id);
+        assert_eq!(ended, [(1, EventType::None, None), (2, EventType::None, None)]);
         assert!(r.is_empty());
     }
 }
