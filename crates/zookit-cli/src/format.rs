@@ -2,6 +2,7 @@
 //! ACLs, node kinds, hex dumps and trees.
 
 use std::fmt::Write as _;
+use zookit::join_path;
 
 use serde_json::{Map, Value, json};
 use zookit::{Acl, Perms, Stat};
@@ -162,7 +163,7 @@ pub(crate) fn tree_json(node: &Node, path: &str) -> Value {
     let children: Map<String, Value> = node
         .children
         .iter()
-        .map(|(name, child)| (name.clone(), tree_json(child, &child_path(path, name))))
+        .map(|(name, child)| (name.clone(), tree_json(child, &join_path(path, name))))
         .collect();
     json!({
         "name": node.name,
@@ -172,11 +173,6 @@ pub(crate) fn tree_json(node: &Node, path: &str) -> Value {
         "propertyLinks": property_links,
         "children": children,
     })
-}
-
-/// `parent/name`, minding the root.
-pub(crate) fn child_path(parent: &str, name: &str) -> String {
-    if parent == "/" { format!("/{name}") } else { format!("{parent}/{name}") }
 }
 
 #[cfg(test)]

@@ -115,7 +115,7 @@ mod tests {
                 (EventType::NodeCreated, "/r/replaced".to_owned()),
             ]
         );
-        assert!(known.resync(snapshot(&[])).len() == 4, "everything left is deleted");
+        assert_eq!(known.resync(snapshot(&[])).len(), 5, "everything left is deleted");
     }
 
     #[test]

@@ -2,13 +2,13 @@
 //! with many requests in flight on the one session.
 
 use std::collections::{HashMap, VecDeque};
+use zookit::join_path;
 
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use zookit::{Client, Stat};
 
 use crate::error::Result;
-use crate::format::child_path;
 use crate::progress::Progress;
 
 /// How many reads are in flight at once.
@@ -56,7 +56,7 @@ impl Subtree {
                     if skip_reserved && path == "/" {
                         children.retain(|name| name != "zookeeper");
                     }
-                    queue.extend(children.iter().map(|name| child_path(&path, name)));
+                    queue.extend(children.iter().map(|name| join_path(&path, name)));
                     nodes.insert(path, Entry { children, stat });
                     progress.inc(1);
                 }
@@ -73,7 +73,7 @@ impl Subtree {
         let mut stack = vec![self.root.clone()];
         while let Some(path) = stack.pop() {
             let Some(entry) = self.nodes.get(&path) else { continue };
-            stack.extend(entry.children.iter().rev().map(|name| child_path(&path, name)));
+            stack.extend(entry.children.iter().rev().map(|name| join_path(&path, name)));
             order.push((path, entry));
         }
         order

@@ -75,7 +75,10 @@ pub use header::{AUTH_XID, PING_XID, ReplyHeader, RequestHeader, SET_WATCHES_XID
 pub use jute::{Decode, Encode};
 pub use multi::{MultiHeader, MultiRequest, MultiResponse, Op, OpResult};
 pub use opcode::OpCode;
-pub use path::{PathError, PathRule, validate_path, validate_sequential_path};
+pub use path::{
+    PathError, PathRule, is_within, join_path, last_name, parent_path, validate_path,
+    validate_sequential_path,
+};
 pub use request::{
     AddWatchRequest, AuthPacket, CheckVersionRequest, CreateRequest, CreateTtlRequest,
     DeleteContainerRequest, DeleteRequest, ExistsRequest, GetAclRequest,

@@ -130,6 +130,36 @@ fn check(given: &str, completed: &str) -> Result<(), PathRule> {
     Ok(())
 }
 
+/// The path of `name` below `parent`: `/a` and `b` give `/a/b`, `/` and `b`
+/// give `/b`. Neither is checked.
+pub fn join_path(parent: &str, name: &str) -> String {
+    if parent.ends_with('/') { format!("{parent}{name}") } else { format!("{parent}/{name}") }
+}
+
+/// The parent of `path`: `/a/b` gives `/a`, `/a` gives `/`, and the root
+/// has none.
+pub fn parent_path(path: &str) -> Option<&str> {
+    match path.rfind('/') {
+        Some(0) if path.len() > 1 => Some("/"),
+        Some(0) | None => None,
+        Some(i) => Some(&path[..i]),
+    }
+}
+
+/// The last name of `path`: `/a/b` gives `b`; the root's is empty.
+pub fn last_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// Whether `path` is `root` or below it (`/a/b` is below `/a`, `/ab` is not).
+pub fn is_within(root: &str, path: &str) -> bool {
+    root == "/"
+        || path == root
+        || (path.len() > root.len()
+            && path.starts_with(root)
+            && path.as_bytes()[root.len()] == b'/')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,5 +254,19 @@ mod tests {
             validate_sequential_path("/a//").unwrap_err().rule,
             PathRule::EmptyNodeName { at: 3 },
         );
+    }
+
+    #[test]
+    fn names_of_paths() {
+        assert_eq!(join_path("/", "a"), "/a");
+        assert_eq!(join_path("/a", "b"), "/a/b");
+        assert_eq!(parent_path("/a/b/c"), Some("/a/b"));
+        assert_eq!(parent_path("/a"), Some("/"));
+        assert_eq!(parent_path("/"), None);
+        assert_eq!(last_name("/a/b"), "b");
+        assert_eq!(last_name("/a"), "a");
+        assert_eq!(last_name("/"), "");
+        assert!(is_within("/a", "/a") && is_within("/a", "/a/b") && is_within("/", "/x"));
+        assert!(!is_within("/a", "/ab") && !is_within("/a/b", "/a"));
     }
 }

@@ -7,6 +7,7 @@ use std::future::{Future, IntoFuture};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+use zookit::join_path;
 
 use tokio::time::Instant;
 use zookit::{Client, CreateMode, Error, ErrorCode, ErrorKind, EventType, KeeperState, Result};
@@ -33,11 +34,6 @@ pub(crate) async fn until<T>(deadline: Instant, future: impl Future<Output = T>)
 pub(crate) fn deadline_in(timeout: Duration) -> Instant {
     let now = Instant::now();
     now.checked_add(timeout).unwrap_or_else(|| now + Duration::from_secs(86_400 * 365))
-}
-
-/// `parent/child`, for a parent that may be the root.
-pub(crate) fn child_path(parent: &str, child: &str) -> String {
-    if parent.ends_with('/') { format!("{parent}{child}") } else { format!("{parent}/{child}") }
 }
 
 /// Waits for a watch until `deadline`: `Ok(Some(event))` when it fired,
@@ -201,7 +197,7 @@ impl DoubleBarrier {
     }
 
     fn own_path(&self) -> String {
-        child_path(&self.path, &self.node)
+        join_path(&self.path, &self.node)
     }
 
     /// Enters the barrier and waits until `num_clients` participants have
@@ -244,7 +240,7 @@ impl DoubleBarrier {
             Err(e) if e.is_node_exists() => {}
             other => drop(other?),
         }
-        let ready = child_path(&self.path, READY);
+        let ready = join_path(&self.path, READY);
         loop {
             let (stat, watch) = client.retry(|| client.exists_watch(&ready)).await?;
             if stat.is_some() {
@@ -285,7 +281,7 @@ impl DoubleBarrier {
 
     async fn leave_inner(&self) -> Result<()> {
         let client = &self.client;
-        delete_if_exists(client, &child_path(&self.path, READY)).await?;
+        delete_if_exists(client, &join_path(&self.path, READY)).await?;
         let own = self.own_path();
         loop {
             let children = match client.retry(|| client.get_children(&self.path)).await {
@@ -312,7 +308,7 @@ impl DoubleBarrier {
                 }
                 lowest.clone()
             };
-            let awaited = child_path(&self.path, &awaited);
+            let awaited = join_path(&self.path, &awaited);
             let (stat, watch) = client.retry(|| client.exists_watch(&awaited)).await?;
             if stat.is_some() {
                 let event = watch.await;

@@ -14,6 +14,7 @@ use std::fmt::Write as _;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+use zookit::{join_path, last_name};
 
 use bytes::Bytes;
 use tokio::runtime::Handle;
@@ -77,16 +78,6 @@ pub(crate) fn unique_prefix() -> String {
         let _ = write!(prefix, "{:016x}", hasher.finish());
     }
     prefix
-}
-
-/// The path of `name` below `parent`.
-pub(crate) fn child_path(parent: &str, name: &str) -> String {
-    if parent.ends_with('/') { format!("{parent}{name}") } else { format!("{parent}/{name}") }
-}
-
-/// The last component of a path.
-pub(crate) fn node_name(path: &str) -> &str {
-    path.rsplit('/').next().unwrap_or(path)
 }
 
 /// The sequence number of a contender node named with one of `names`
@@ -237,7 +228,7 @@ async fn remove(client: &WeakClient, target: &Target, session: i64) -> Result<()
             Ok(children) => children
                 .iter()
                 .filter(|child| child.starts_with(prefix.as_str()))
-                .map(|child| child_path(parent, child))
+                .map(|child| join_path(parent, child))
                 .collect(),
             Err(e) if e.is_no_node() => Vec::new(),
             Err(e) => return Err(e),
@@ -343,7 +334,7 @@ impl Pending {
     fn target(&self) -> Option<(Target, i64)> {
         let session = self.session?;
         let target = match &self.node {
-            Some(node) => Target::Node(child_path(&self.parent, node)),
+            Some(node) => Target::Node(join_path(&self.parent, node)),
             None => Target::Prefixed { parent: self.parent.clone(), prefix: self.prefix.clone() },
         };
         Some((target, session))
@@ -454,7 +445,7 @@ async fn attempt(
         Some(own) => own,
         None => {
             pending.session = session_of(client);
-            let base = child_path(path, &format!("{}{}", pending.prefix, contest.kind.name));
+            let base = join_path(path, &format!("{}{}", pending.prefix, contest.kind.name));
             let (created, stat) = match client
                 .create(&base, &contest.data)
                 .ephemeral()
@@ -471,12 +462,12 @@ async fn attempt(
                 other => other?,
             };
             pending.session = Some(stat.ephemeral_owner);
-            let own = node_name(&created).to_owned();
+            let own = last_name(&created).to_owned();
             pending.node = Some(own.clone());
             own
         }
     };
-    let own_path = child_path(path, &own);
+    let own_path = join_path(path, &own);
     loop {
         let children = match client.get_children(path).await {
             Err(e) if e.is_no_node() => Vec::new(),
@@ -500,7 +491,7 @@ async fn attempt(
             Standing::After(predecessor) => {
                 // A data watch, as Curator's: no watch is left behind on a
                 // node that is already gone.
-                match client.get_watch(&child_path(path, &predecessor)).await {
+                match client.get_watch(&join_path(path, &predecessor)).await {
                     Ok((_, _, watch)) => {
                         let _ = watch.await;
                     }
@@ -526,7 +517,7 @@ pub(crate) async fn identifiers(
         };
         let mut identifiers = Vec::new();
         for node in sorted_contenders(&children, kind) {
-            match client.get(&child_path(path, &node)).await {
+            match client.get(&join_path(path, &node)).await {
                 Ok((data, _)) => identifiers.push(String::from_utf8_lossy(&data).into_owned()),
                 Err(e) if e.is_no_node() => {}
                 Err(e) => return Err(e.into()),
@@ -644,8 +635,8 @@ mod tests {
 
     #[test]
     fn paths() {
-        assert_eq!(child_path("/a", "b"), "/a/b");
-        assert_eq!(child_path("/", "b"), "/b");
-        assert_eq!(node_name("/a/b__lock__0000000001"), "b__lock__0000000001");
+        assert_eq!(join_path("/a", "b"), "/a/b");
+        assert_eq!(join_path("/", "b"), "/b");
+        assert_eq!(last_name("/a/b__lock__0000000001"), "b__lock__0000000001");
     }
 }

@@ -5,10 +5,10 @@
 
 use std::fmt::Write as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use zookit::join_path;
 
 use zookit::{Client, Error, ErrorKind, Result};
 
-use crate::barrier::child_path;
 use crate::lock::{Lock, LockError};
 
 /// kazoo's version of the stored format; a lease stored with another one
@@ -145,7 +145,7 @@ impl NonBlockingLease {
             return Ok(false);
         }
         let client = &self.client;
-        let holder = child_path(&self.path, HOLDER);
+        let holder = join_path(&self.path, HOLDER);
         let (raw, stat) = match client.retry(|| client.get(&holder)).await {
             Ok(read) => read,
             Err(e) if e.is_no_node() => return Ok(false),
@@ -211,7 +211,7 @@ impl MultiNonBlockingLease {
         options: &LeaseOptions,
     ) -> Result<Self> {
         for index in 0..count {
-            let lease_path = child_path(path, &index.to_string());
+            let lease_path = join_path(path, &index.to_string());
             let lease =
                 NonBlockingLease::obtain_with(client, &lease_path, duration, identifier, options)
                     .await?;
@@ -274,7 +274,7 @@ async fn decide(
     options: &LeaseOptions,
 ) -> Result<Option<SystemTime>> {
     let now = options.now.unwrap_or_else(SystemTime::now);
-    let holder = child_path(path, HOLDER);
+    let holder = join_path(path, HOLDER);
     let current = match client.retry(|| client.get(&holder)).await {
         Ok((raw, stat)) => {
             let stored = decode(&raw).ok_or_else(|| {

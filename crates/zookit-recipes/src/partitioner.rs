@@ -6,13 +6,13 @@ use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
+use zookit::join_path;
 
 use tokio::sync::watch;
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 use zookit::{Client, Error, ErrorKind, ListenerId, Result, State};
 
-use crate::barrier::child_path;
 use crate::lock::{Lock, LockGuard};
 use crate::party::{ShallowParty, default_identifier, shallow_identifier};
 
@@ -158,8 +158,8 @@ impl SetPartitionerBuilder {
             ))));
         }
         let client = self.client;
-        let lock_path = child_path(&self.path, "locks");
-        let party_path = child_path(&self.path, "party");
+        let lock_path = join_path(&self.path, "locks");
+        let party_path = join_path(&self.path, "party");
         let party = ShallowParty::new(&client, &party_path, &identifier)?;
         client.retry(|| client.ensure_path(&lock_path)).await?;
         party.join().await?;
@@ -556,7 +556,7 @@ impl Shared {
             for item in &partition {
                 let lock = Lock::new(
                     &self.client,
-                    child_path(&self.lock_path, item),
+                    join_path(&self.lock_path, item),
                     self.identifier.clone(),
                 );
                 loop {

@@ -6,10 +6,9 @@ use std::hash::{BuildHasher, Hasher, RandomState};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
+use zookit::join_path;
 
 use zookit::{Client, Error, ErrorKind, Result};
-
-use crate::barrier::child_path;
 
 /// A random 128-bit id as 32 lowercase hex digits (as Python's
 /// `uuid4().hex`), for node names that must not collide.
@@ -66,7 +65,7 @@ impl Member {
     async fn join(&self) -> Result<()> {
         let client = &self.client;
         client.retry(|| client.ensure_path(&self.path)).await?;
-        let own = child_path(&self.path, &self.node);
+        let own = join_path(&self.path, &self.node);
         let created = client
             .retry(|| client.create(&own, self.identifier.as_bytes()).ephemeral().into_future())
             .await;
@@ -81,7 +80,7 @@ impl Member {
 
     async fn leave(&self) -> Result<bool> {
         self.participating.store(false, Ordering::SeqCst);
-        let own = child_path(&self.path, &self.node);
+        let own = join_path(&self.path, &self.node);
         match self.client.retry(|| self.client.delete(&own).into_future()).await {
             Ok(()) => Ok(true),
             Err(e) if e.is_no_node() => Ok(false),
@@ -173,7 +172,7 @@ impl Party {
         let client = &self.member.client;
         let mut members = Vec::new();
         for node in self.member_nodes().await? {
-            let path = child_path(&self.member.path, &node);
+            let path = join_path(&self.member.path, &node);
             match client.retry(|| client.get(&path)).await {
                 Ok((data, _)) => members.push(String::from_utf8_lossy(&data).into_owned()),
                 Err(e) if e.is_no_node() => {}

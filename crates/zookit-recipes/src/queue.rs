@@ -7,11 +7,12 @@ use std::future::IntoFuture;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
+use zookit::join_path;
 
 use bytes::Bytes;
 use zookit::{Client, CreateMode, Error, ErrorKind, OpOutcome, Result};
 
-use crate::barrier::{child_path, deadline_in, session_ended, until};
+use crate::barrier::{deadline_in, session_ended, until};
 use crate::party::unique_id;
 
 /// The priority of kazoo's `put` when none is given.
@@ -89,7 +90,7 @@ impl Queue {
     /// may or may not have been added.
     pub async fn put(&self, value: impl AsRef<[u8]>, priority: u16) -> Result<()> {
         check_priority(priority)?;
-        let entry = format!("{}entry-{priority:03}-", child_path(&self.path, ""));
+        let entry = format!("{}entry-{priority:03}-", join_path(&self.path, ""));
         self.client.create(&entry, value).sequential().makepath().await?;
         Ok(())
     }
@@ -116,7 +117,7 @@ impl Queue {
                     }
                 }
             };
-            let path = child_path(&self.path, &name);
+            let path = join_path(&self.path, &name);
             let taken = match self.client.retry(|| self.client.get(&path)).await {
                 // Whoever deletes it has it.
                 Ok((data, _)) => self.client.delete(&path).await.map(|()| data),
@@ -207,8 +208,8 @@ impl LockingQueue {
             consumer: Arc::new(Consumer {
                 client: client.clone(),
                 path: path.to_owned(),
-                entries: child_path(path, "entries"),
-                locks: child_path(path, "taken"),
+                entries: join_path(path, "entries"),
+                locks: join_path(path, "taken"),
                 id: unique_id(),
                 held: Mutex::new(None),
                 ensured: AtomicBool::new(false),
@@ -364,8 +365,8 @@ impl LockingQueue {
             consumer.forget(&held);
             return Ok(false);
         }
-        let entry = child_path(&consumer.entries, &held.name);
-        let lock_path = child_path(&consumer.locks, &held.name);
+        let entry = join_path(&consumer.entries, &held.name);
+        let lock_path = join_path(&consumer.locks, &held.name);
         let client = &consumer.client;
         loop {
             let mut transaction = client.transaction();
@@ -409,8 +410,8 @@ impl Consumer {
     /// Locks the entry `name` if it is still there and free, and reads it.
     async fn take(&self, name: String) -> Result<Option<Bytes>> {
         let client = &self.client;
-        let entry = child_path(&self.entries, &name);
-        let lock_path = child_path(&self.locks, &name);
+        let entry = join_path(&self.entries, &name);
+        let lock_path = join_path(&self.locks, &name);
         let committed = client
             .transaction()
             .check(&entry, -1)
@@ -464,7 +465,7 @@ impl Consumer {
     /// current session.
     async fn holds(&self, held: &Held) -> Result<bool> {
         let client = &self.client;
-        let lock_path = child_path(&self.locks, &held.name);
+        let lock_path = join_path(&self.locks, &held.name);
         client.retry(|| client.sync(&lock_path)).await?;
         let session = client.client_id().map(|(id, _)| id);
         match client.retry(|| client.get(&lock_path)).await {

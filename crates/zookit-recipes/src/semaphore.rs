@@ -3,13 +3,14 @@
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
+use zookit::join_path;
 
 use tokio::sync::{Mutex, watch};
 use tokio::time::Instant;
 use zookit::{Client, CreateMode, ErrorKind};
 
 use crate::contenders::{
-    EXCLUSIVE, Pending, Won, child_path, is_retryable, session_of, wait_writable, with_retries,
+    EXCLUSIVE, Pending, Won, is_retryable, session_of, wait_writable, with_retries,
 };
 use crate::hold::{Acquisition, Held};
 use crate::lock::{
@@ -302,7 +303,7 @@ impl Semaphore {
         let inner = &*self.inner;
         let client = &inner.client;
         let weak = client.downgrade();
-        let lease = child_path(&inner.path, pending.prefix());
+        let lease = join_path(&inner.path, pending.prefix());
         loop {
             match mutex.state() {
                 LockState::Acquired => {}
@@ -414,7 +415,7 @@ impl Semaphore {
             };
             let mut holders = Vec::new();
             for child in children {
-                match client.get(&child_path(path, &child)).await {
+                match client.get(&join_path(path, &child)).await {
                     Ok((data, stat)) => {
                         holders.push((stat.czxid, String::from_utf8_lossy(&data).into_owned()));
                     }

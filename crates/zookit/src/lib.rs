@@ -287,5 +287,5 @@ pub use watchers::{
 };
 pub use zookit_proto::{
     Acl, AddWatchMode, ClientInfo, CreateMode, DecodeError, ErrorCode, EventType, Id, KeeperState,
-    PathError, PathRule, Perms, Stat, WatcherType,
+    PathError, PathRule, Perms, Stat, WatcherType, is_within, join_path, last_name, parent_path,
 };

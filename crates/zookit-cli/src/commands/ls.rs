@@ -3,11 +3,12 @@
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 use zookit::Stat;
+use zookit::join_path;
 
 use crate::cli::LsArgs;
 use crate::connect::Context;
 use crate::error::Result;
-use crate::format::{child_path, format_time, node_kind, stat_json};
+use crate::format::{format_time, node_kind, stat_json};
 use crate::progress::Progress;
 use crate::subtree::Subtree;
 
@@ -45,7 +46,7 @@ pub(crate) async fn run(ctx: &Context, args: LsArgs) -> Result<()> {
         };
     }
     let stats = join_all(children.iter().map(|name| {
-        let path = child_path(&args.path, name);
+        let path = join_path(&args.path, name);
         async move { client.exists(&path).await }
     }))
     .await;
@@ -60,7 +61,7 @@ pub(crate) async fn run(ctx: &Context, args: LsArgs) -> Result<()> {
         let rows: Vec<Value> = rows
             .iter()
             .map(|(name, stat)| {
-                json!({"name": name, "path": child_path(&args.path, name), "stat": stat_json(stat)})
+                json!({"name": name, "path": join_path(&args.path, name), "stat": stat_json(stat)})
             })
             .collect();
         ctx.out.json(&Value::Array(rows))

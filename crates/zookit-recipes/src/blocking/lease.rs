@@ -119,7 +119,7 @@ impl MultiNonBlockingLease {
         options: &LeaseOptions,
     ) -> Result<Self> {
         for index in 0..count {
-            let lease_path = crate::barrier::child_path(path, &index.to_string());
+            let lease_path = zookit::join_path(path, &index.to_string());
             let lease =
                 NonBlockingLease::obtain_with(client, &lease_path, duration, identifier, options)?;
             if lease.obtained() {

@@ -298,7 +298,7 @@ impl TreeCache {
     fn query(&self, path: &str) -> Result<RwLockReadGuard<'_, Tree>> {
         validate_path(path)?;
         let root = &self.shared.root;
-        if !tree::within(root, path) {
+        if !zookit_proto::is_within(root, path) {
             return Err(Error::invalid_argument(format!(
                 "{path} is outside the tree cached at {root}"
             ))

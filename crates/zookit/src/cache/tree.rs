@@ -10,36 +10,9 @@
 use std::collections::{BTreeSet, HashMap};
 
 use bytes::Bytes;
-use zookit_proto::Stat;
+use zookit_proto::{Stat, join_path, last_name, parent_path};
 
 use super::events::TreeEvent;
-
-/// The parent of `path` (`/a/b` -> `/a`, `/a` -> `/`); `path` is not `/`.
-pub(super) fn parent(path: &str) -> &str {
-    match path.rfind('/') {
-        Some(0) | None => "/",
-        Some(i) => &path[..i],
-    }
-}
-
-/// The last name of `path` (`/a/b` -> `b`).
-pub(super) fn name(path: &str) -> &str {
-    path.rsplit('/').next().unwrap_or(path)
-}
-
-/// The path of the child `name` of `path`.
-pub(super) fn join(path: &str, name: &str) -> String {
-    if path == "/" { format!("/{name}") } else { format!("{path}/{name}") }
-}
-
-/// Whether `path` is `root` or below it (`/ab` is not below `/a`).
-pub(super) fn within(root: &str, path: &str) -> bool {
-    root == "/"
-        || path == root
-        || (path.len() > root.len()
-            && path.starts_with(root)
-            && path.as_bytes()[root.len()] == b'/')
-}
 
 /// The order of a node's states: a later incarnation, then later data,
 /// then later children and ACL changes.
@@ -126,8 +99,8 @@ impl Tree {
     ) -> Applied {
         let Some(old) = self.nodes.get(path).map(|node| node.stat) else {
             if path != self.root {
-                match self.nodes.get_mut(parent(path)) {
-                    Some(parent) => parent.children.insert(name(path).to_owned()),
+                match self.nodes.get_mut(parent_path(path).unwrap_or("/")) {
+                    Some(parent) => parent.children.insert(last_name(path).to_owned()),
                     None => return Applied::Orphan,
                 };
             }
@@ -142,7 +115,7 @@ impl Tree {
             let old_children: Vec<String> = self.nodes[path]
                 .children
                 .iter()
-                .map(|child| join(path, child))
+                .map(|child| join_path(path, child))
                 .filter(|child| self.nodes.get(child).is_some_and(|c| c.stat.czxid < stat.czxid))
                 .collect();
             for child in old_children {
@@ -182,8 +155,8 @@ impl Tree {
             return false;
         }
         if path != self.root {
-            if let Some(parent) = self.nodes.get_mut(parent(path)) {
-                parent.children.remove(name(path));
+            if let Some(parent) = self.nodes.get_mut(parent_path(path).unwrap_or("/")) {
+                parent.children.remove(last_name(path));
             }
         }
         // Pre-order, reversed: every node after all of its descendants.
@@ -191,7 +164,7 @@ impl Tree {
         let mut stack = vec![path.to_owned()];
         while let Some(next) = stack.pop() {
             if let Some(node) = self.nodes.get(&next) {
-                stack.extend(node.children.iter().map(|child| join(&next, child)));
+                stack.extend(node.children.iter().map(|child| join_path(&next, child)));
             }
             order.push(next);
         }
@@ -222,12 +195,12 @@ impl Tree {
             .children
             .iter()
             .filter(|cached| names.binary_search(cached).is_err())
-            .map(|cached| join(path, cached))
+            .map(|cached| join_path(path, cached))
             .collect();
         for child in gone {
             self.remove(&child, events);
         }
-        names.iter().map(|child| join(path, child)).collect()
+        names.iter().map(|child| join_path(path, child)).collect()
     }
 }
 
@@ -249,17 +222,6 @@ mod tests {
                 other => format!("{other:?}"),
             })
             .collect()
-    }
-
-    #[test]
-    fn paths() {
-        assert_eq!(parent("/a/b"), "/a");
-        assert_eq!(parent("/a"), "/");
-        assert_eq!(name("/a/b"), "b");
-        assert_eq!(join("/", "a"), "/a");
-        assert_eq!(join("/a", "b"), "/a/b");
-        assert!(within("/a", "/a") && within("/a", "/a/b") && within("/", "/x"));
-        assert!(!within("/a", "/ab") && !within("/a", "/") && !within("/a/b", "/a"));
     }
 
     #[test]

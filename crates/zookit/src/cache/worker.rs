@@ -22,7 +22,7 @@ use super::one_shot::{Kind, OneShot};
 use super::persistent::Persistent;
 use super::pipeline::{Pipeline, Request};
 use super::sync::{Descend, WalkId, Walks};
-use super::tree::{self, Applied, Tree};
+use super::tree::{Applied, Tree};
 use crate::client::WeakClient;
 use crate::{Client, Error, PersistentWatch, Result, State, StateChange, StateChanges, Watch};
 
@@ -364,7 +364,8 @@ impl Worker {
                 if applied == Applied::Orphan {
                     // Its parent is not cached (yet): load the parent, which
                     // loads its missing children, this node among them.
-                    self.load(tree::parent(&op.path).to_owned(), op.walk, Descend::New);
+                    let parent = zookit_proto::parent_path(&op.path).unwrap_or("/");
+                    self.load(parent.to_owned(), op.walk, Descend::New);
                 }
                 Ok(())
             }

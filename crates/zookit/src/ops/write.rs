@@ -9,7 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use zookit_proto::{
     Acl, CreateMode, CreateRequest, CreateTtlRequest, DeleteRequest, ErrorCode, Request, Response,
-    SetAclRequest, SetDataRequest, Stat,
+    SetAclRequest, SetDataRequest, Stat, parent_path,
 };
 
 use super::read::unexpected;
@@ -153,7 +153,7 @@ impl<'a> Create<'a> {
         };
         let mut result = self.client.call(op, &self.path, request.clone()).await;
         if self.makepath && result.as_ref().is_err_and(|e| e.code() == Some(ErrorCode::NoNode)) {
-            if let Some(parent) = parent(&self.path) {
+            if let Some(parent) = parent_path(&self.path) {
                 self.client.ensure_path_with_acl(parent, &acl).await?;
                 result = self.client.call(op, &self.path, request).await;
             }
@@ -191,15 +191,6 @@ impl<'a> IntoFuture for CreateWithStat<'a> {
                 (_, None) => Err(unexpected("create2", &path, &Response::Empty)),
             }
         })
-    }
-}
-
-/// The parent of a path, `None` for the root.
-fn parent(path: &str) -> Option<&str> {
-    match path.rfind('/') {
-        Some(0) if path.len() > 1 => Some("/"),
-        Some(0) | None => None,
-        Some(i) => Some(&path[..i]),
     }
 }
 
@@ -360,7 +351,7 @@ impl Client {
             match self.create_at_server_path(current, acl).await {
                 Err(e) if e.is_no_node() => {
                     missing.push(current);
-                    current = parent(current).unwrap_or("/");
+                    current = parent_path(current).unwrap_or("/");
                 }
                 Err(e) if !e.is_node_exists() => return Err(e),
                 _ => break,
@@ -442,17 +433,5 @@ impl Client {
             stack.extend(children.into_iter().map(|c| (format!("{base}/{c}"), false)));
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parent;
-
-    #[test]
-    fn parents() {
-        assert_eq!(parent("/a/b/c"), Some("/a/b"));
-        assert_eq!(parent("/a"), Some("/"));
-        assert_eq!(parent("/"), None);
     }
 }
