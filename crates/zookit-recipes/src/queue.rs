@@ -10,7 +10,7 @@ use std::time::Duration;
 use zookit::join_path;
 
 use bytes::Bytes;
-use zookit::{Client, CreateMode, Error, ErrorKind, OpOutcome, Result};
+use zookit::{Client, CreateMode, Error, ErrorKind, Result, TransactionResults};
 
 use crate::barrier::{deadline_in, session_ended, until};
 use crate::party::unique_id;
@@ -487,7 +487,7 @@ impl Consumer {
 }
 
 /// The error of the op that failed a transaction, if one did.
-fn first_failure(results: Vec<Result<OpOutcome>>) -> Result<()> {
+fn first_failure(results: TransactionResults) -> Result<()> {
     let mut rolled_back = None;
     for result in results {
         match result {

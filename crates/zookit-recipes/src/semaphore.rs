@@ -350,7 +350,7 @@ impl Semaphore {
                     .create(lease, inner.identifier.as_bytes(), CreateMode::Ephemeral)
                     .commit()
                     .await?;
-                match results.as_slice() {
+                match &results[..] {
                     [Err(e), ..] if e.is_no_node() => return Err(Short::MutexLost),
                     // Created by a try whose reply was lost.
                     [_, Err(e)] if e.is_node_exists() => {}

@@ -154,6 +154,12 @@ impl Error {
         matches!(self.inner.kind, ErrorKind::Closed)
     }
 
+    /// The op of a transaction was not applied because another op of the
+    /// transaction failed.
+    pub fn is_rolled_back(&self) -> bool {
+        matches!(self.inner.kind, ErrorKind::RolledBack)
+    }
+
     /// The node does not exist.
     pub fn is_no_node(&self) -> bool {
         self.is(ErrorCode::NoNode)

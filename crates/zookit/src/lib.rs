@@ -274,7 +274,7 @@ pub use hosts::{ConnectString, DEFAULT_HOSTS, HostPort};
 pub use hub::{ListenerId, StateChange};
 pub use ops::{
     Create, CreateWithStat, Delete, OpOutcome, ReadOp, ReadOutcome, SERVER_VERSION_RETRIES, SetAcl,
-    SetData, Transaction,
+    SetData, Transaction, TransactionResults,
 };
 pub use retry::RetryPolicy;
 pub use sasl::SaslCredentials;

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use zookit_proto::{Acl, CreateMode, Stat};
 
 use super::Client;
-use crate::{OpOutcome, Result};
+use crate::{Result, TransactionResults};
 
 /// An option of a [`Create`], in the order it was set.
 enum CreateOption {
@@ -287,7 +287,7 @@ impl Transaction<'_> {
 
     /// Commits the operations atomically; see
     /// [`crate::Transaction::commit`] for the results.
-    pub fn commit(self) -> Result<Vec<Result<OpOutcome>>> {
+    pub fn commit(self) -> Result<TransactionResults> {
         let first_path = match self.ops.first() {
             Some(
                 TransactionOp::Create { path, .. }

@@ -7,5 +7,5 @@ mod watches;
 mod write;
 
 pub use admin::SERVER_VERSION_RETRIES;
-pub use multi::{OpOutcome, ReadOp, ReadOutcome, Transaction};
+pub use multi::{OpOutcome, ReadOp, ReadOutcome, Transaction, TransactionResults};
 pub use write::{Create, CreateWithStat, Delete, SetAcl, SetData};

@@ -24,8 +24,9 @@ use crate::{Client, Error, ErrorKind, Result};
 ///     .create("/app/history/v4", "", CreateMode::Persistent)
 ///     .commit()
 ///     .await?;
-/// for result in results {
-///     result?;
+/// if !results.committed() {
+///     // Nothing was applied: why the failing op failed.
+///     println!("{:?}", results.failure());
 /// }
 /// # Ok(())
 /// # }
@@ -52,6 +53,65 @@ pub enum OpOutcome {
     SetData(Stat),
     /// The version check passed.
     Checked,
+}
+
+/// The results of a transaction ([`Transaction::commit`]): one per op, in
+/// order. Either the transaction [`committed`](Self::committed) and every
+/// op's result is `Ok`, or nothing was applied: the failing op has its
+/// error and every other op is [rolled back](Error::is_rolled_back).
+///
+/// It derefs to the slice of results and iterates over them.
+#[derive(Debug)]
+pub struct TransactionResults {
+    results: Vec<Result<OpOutcome>>,
+}
+
+impl TransactionResults {
+    /// Whether the transaction was applied (kazoo's `committed`, in the
+    /// sense of the outcome): every op succeeded.
+    pub fn committed(&self) -> bool {
+        self.results.iter().all(Result::is_ok)
+    }
+
+    /// Why the transaction was not applied: the error of the op that
+    /// failed (not one of those rolled back with it); `None` if it
+    /// committed.
+    pub fn failure(&self) -> Option<&Error> {
+        let mut errors = self.results.iter().filter_map(|r| r.as_ref().err()).peekable();
+        let first = *errors.peek()?;
+        Some(errors.find(|e| !e.is_rolled_back()).unwrap_or(first))
+    }
+
+    /// The results, one per op.
+    pub fn into_results(self) -> Vec<Result<OpOutcome>> {
+        self.results
+    }
+}
+
+impl std::ops::Deref for TransactionResults {
+    type Target = [Result<OpOutcome>];
+
+    fn deref(&self) -> &Self::Target {
+        &self.results
+    }
+}
+
+impl IntoIterator for TransactionResults {
+    type Item = Result<OpOutcome>;
+    type IntoIter = std::vec::IntoIter<Result<OpOutcome>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.results.into_iter()
+    }
+}
+
+impl<'r> IntoIterator for &'r TransactionResults {
+    type Item = &'r Result<OpOutcome>;
+    type IntoIter = std::slice::Iter<'r, Result<OpOutcome>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.results.iter()
+    }
 }
 
 impl<'a> Transaction<'a> {
@@ -114,11 +174,11 @@ impl<'a> Transaction<'a> {
         self.push(path, |path| Op::Check(CheckVersionRequest { path, version }))
     }
 
-    /// Commits the operations atomically. Each op's result is in order: all
-    /// `Ok` if the transaction committed; otherwise the failing op has its
-    /// error and every other op [`ErrorKind::RolledBack`].
+    /// Commits the operations atomically, all or none: see
+    /// [`TransactionResults`]. Fails as a whole only when the request did
+    /// not get an answer (or an argument was invalid: nothing was sent).
     #[doc(alias("commit_async"))]
-    pub async fn commit(self) -> Result<Vec<Result<OpOutcome>>> {
+    pub async fn commit(self) -> Result<TransactionResults> {
         if let Some(invalid) = self.invalid {
             return Err(invalid);
         }
@@ -130,7 +190,7 @@ impl<'a> Transaction<'a> {
         };
         let failed =
             response.results.iter().any(|r| matches!(r, OpResult::Error(code) if !code.is_ok()));
-        Ok(response
+        let results = response
             .results
             .into_iter()
             .zip(&self.paths)
@@ -145,7 +205,8 @@ impl<'a> Transaction<'a> {
                 }
                 _ => Err(unexpected("multi", path, &Response::Empty)),
             })
-            .collect())
+            .collect();
+        Ok(TransactionResults { results })
     }
 }
 

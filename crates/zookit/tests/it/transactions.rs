@@ -8,7 +8,7 @@ use crate::common::client;
 /// Asserts that `result` is the error of an op that was rolled back.
 fn assert_rolled_back(result: &Result<OpOutcome, Error>, what: &str) {
     match result {
-        Err(err) => assert!(matches!(err.kind(), ErrorKind::RolledBack), "{what}: {err:?}"),
+        Err(err) => assert!(err.is_rolled_back(), "{what}: {err:?}"),
         Ok(outcome) => panic!("{what}: applied ({outcome:?}) though the transaction failed"),
     }
 }
@@ -32,6 +32,8 @@ async fn a_transaction_commits_all_its_operations() {
         .commit()
         .await
         .unwrap();
+    assert!(results.committed());
+    assert!(results.failure().is_none());
     let results: Vec<OpOutcome> =
         results.into_iter().map(|r| r.expect("every op committed")).collect();
     assert_eq!(results.len(), 6, "{results:?}");
@@ -70,6 +72,9 @@ async fn a_failing_check_rolls_back_every_operation() {
         .commit()
         .await
         .expect("a failed transaction still has one result per op");
+    assert!(!results.committed());
+    let failure = results.failure().expect("why it failed");
+    assert!(failure.is_bad_version() && failure.path() == Some("/checked"), "{failure:?}");
     assert_eq!(results.len(), 4);
     assert_rolled_back(&results[0], "create before the failure");
     assert_rolled_back(&results[1], "set before the failure");
