@@ -58,7 +58,7 @@ async fn restart(client: &Client) {
     let mut delay = Duration::from_millis(100);
     loop {
         info!("session expired: starting a new one");
-        match client.start(Duration::from_secs(15)).await {
+        match client.start().await {
             Ok(()) => return,
             Err(err) if err.is_closed() => return,
             Err(err) => {

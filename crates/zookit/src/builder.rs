@@ -150,9 +150,8 @@ impl ClientBuilder {
     /// Creates the client and starts its session, waiting up to the
     /// connection timeout.
     pub async fn connect(self) -> Result<Client> {
-        let timeout = self.options.connection_timeout;
         let client = self.build()?;
-        client.start(timeout).await?;
+        client.start().await?;
         Ok(client)
     }
 }

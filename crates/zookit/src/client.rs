@@ -115,10 +115,12 @@ impl Client {
     // ---- lifecycle ----
 
     /// Starts a session (a new one if one ran before) and waits until it is
-    /// connected, for at most `timeout`. If it is not connected in time, the
-    /// client stops trying and the error says so.
+    /// connected, for at most the builder's
+    /// [`connection_timeout`](ClientBuilder::connection_timeout). If it is
+    /// not connected in time, the client stops trying and the error says so.
     #[doc(alias("start_async"))]
-    pub async fn start(&self, timeout: Duration) -> Result<()> {
+    pub async fn start(&self) -> Result<()> {
+        let timeout = self.inner.options.connection_timeout;
         let mut snapshot = self.inner.snapshot.clone();
         let (before, starts) = {
             let current = snapshot.borrow_and_update();
@@ -197,7 +199,7 @@ impl Client {
     /// Stops the session and starts a new one.
     pub async fn restart(&self) -> Result<()> {
         self.stop().await?;
-        self.start(self.inner.options.connection_timeout).await
+        self.start().await
     }
 
     /// Stops the session and releases this handle. (Other clones keep the
@@ -264,9 +266,11 @@ impl Client {
         self.send(Command::SetHosts(parsed.hosts))
     }
 
-    /// Calls `listener` with the new state on every change of the simple
-    /// state. Listeners run on their own task, one after another: they must
-    /// not block for long, but may call the client.
+    /// Calls `listener` with the state now (if the client has started), then
+    /// with the new state on every change of the simple state, so a listener
+    /// added after `connect` hears `Connected` at once. Listeners run on
+    /// their own task, one after another: they must not block for long, but
+    /// may call the client.
     pub fn add_listener(&self, listener: impl Fn(State) + Send + Sync + 'static) -> ListenerId {
         self.inner.hub.add_listener(Arc::new(listener))
     }

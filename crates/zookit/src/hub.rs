@@ -42,17 +42,32 @@ pub struct ListenerId(u64);
 
 type Listener = Arc<dyn Fn(State) + Send + Sync>;
 
+/// A listener, and the state it was last told.
+struct Registered {
+    id: ListenerId,
+    listener: Listener,
+    told: Option<State>,
+}
+
 #[derive(Default)]
 struct Registry {
     next_id: u64,
-    listeners: Vec<(ListenerId, Listener)>,
+    listeners: Vec<Registered>,
     subscribers: Vec<mpsc::UnboundedSender<StateChange>>,
+}
+
+/// What the dispatcher is asked to deliver, in order.
+enum Delivery {
+    /// A change of state.
+    Change(StateChange),
+    /// A listener was added: tell it the current state.
+    Added(ListenerId),
 }
 
 /// Shared between the driver (which publishes) and the client.
 pub(crate) struct Hub {
     snapshot: watch::Sender<Snapshot>,
-    changes: mpsc::UnboundedSender<StateChange>,
+    changes: mpsc::UnboundedSender<Delivery>,
     registry: Arc<Mutex<Registry>>,
 }
 
@@ -83,7 +98,7 @@ impl Hub {
     pub(crate) fn publish(&self, snapshot: Snapshot, changed: Option<StateChange>) {
         self.snapshot.send_replace(snapshot);
         if let Some(change) = changed {
-            let _ = self.changes.send(change);
+            let _ = self.changes.send(Delivery::Change(change));
         }
     }
 
@@ -92,18 +107,21 @@ impl Hub {
         self.snapshot.subscribe()
     }
 
+    /// Adds a listener; it is told the current state at once (unless the
+    /// client has not started yet), then every change.
     pub(crate) fn add_listener(&self, listener: Listener) -> ListenerId {
         let mut registry = self.registry();
         registry.next_id += 1;
         let id = ListenerId(registry.next_id);
-        registry.listeners.push((id, listener));
+        registry.listeners.push(Registered { id, listener, told: None });
+        let _ = self.changes.send(Delivery::Added(id));
         id
     }
 
     pub(crate) fn remove_listener(&self, id: ListenerId) -> bool {
         let mut registry = self.registry();
         let before = registry.listeners.len();
-        registry.listeners.retain(|(other, _)| *other != id);
+        registry.listeners.retain(|registered| registered.id != id);
         registry.listeners.len() != before
     }
 
@@ -123,26 +141,51 @@ fn lock(registry: &Mutex<Registry>) -> MutexGuard<'_, Registry> {
 }
 
 /// Delivers every change to subscribers, and changes of the simple state
-/// to listeners (as kazoo calls its listeners).
+/// to listeners (as kazoo calls its listeners); a new listener is told the
+/// current state first. A listener is never told the same state twice in a
+/// row.
 async fn dispatch(
-    mut changes: mpsc::UnboundedReceiver<StateChange>,
+    mut deliveries: mpsc::UnboundedReceiver<Delivery>,
     registry: Arc<Mutex<Registry>>,
 ) {
-    let mut last = State::Lost;
-    while let Some(change) = changes.recv().await {
-        let listeners: Vec<Listener> = {
+    // The simple state, once the client has started.
+    let mut current = None;
+    while let Some(delivery) = deliveries.recv().await {
+        let (state, listeners) = {
             let mut registry = lock(&registry);
-            registry.subscribers.retain(|s| s.send(change).is_ok());
-            if change.state == last {
-                continue;
-            }
-            last = change.state;
-            registry.listeners.iter().map(|(_, l)| Arc::clone(l)).collect()
+            let (state, only) = match delivery {
+                Delivery::Change(change) => {
+                    registry.subscribers.retain(|s| s.send(change).is_ok());
+                    current = Some(change.state);
+                    (change.state, None)
+                }
+                Delivery::Added(id) => match current {
+                    Some(state) => (state, Some(id)),
+                    None => {
+                        // Not started: the client is `Lost`, as it was;
+                        // the listener hears from the first change on.
+                        for r in registry.listeners.iter_mut().filter(|r| r.id == id) {
+                            r.told = Some(State::Lost);
+                        }
+                        continue;
+                    }
+                },
+            };
+            let listeners: Vec<Listener> = registry
+                .listeners
+                .iter_mut()
+                .filter(|r| only.is_none_or(|id| r.id == id) && r.told != Some(state))
+                .map(|r| {
+                    r.told = Some(state);
+                    Arc::clone(&r.listener)
+                })
+                .collect();
+            (state, listeners)
         };
         for listener in listeners {
-            let call = std::panic::AssertUnwindSafe(|| listener(change.state));
+            let call = std::panic::AssertUnwindSafe(|| listener(state));
             if std::panic::catch_unwind(call).is_err() {
-                error!(state = %change.state, "a state listener panicked");
+                error!(%state, "a state listener panicked");
             }
         }
     }

@@ -76,9 +76,8 @@ impl crate::ClientBuilder<Blocking> {
     /// connection timeout.
     pub fn connect(self) -> Result<Client> {
         refuse_within_runtime("connect")?;
-        let timeout = self.options.connection_timeout;
         let client = self.build()?;
-        client.start(timeout)?;
+        client.start()?;
         Ok(client)
     }
 }

@@ -110,17 +110,12 @@ impl Client {
     // ---- lifecycle ----
 
     /// Starts a session (a new one if one ran before) and waits until it is
-    /// connected, for at most `timeout`; see [`crate::Client::start`].
-    pub fn start(&self, timeout: Duration) -> Result<()> {
+    /// connected, for at most the builder's connection timeout; see
+    /// [`crate::Client::start`].
+    pub fn start(&self) -> Result<()> {
         let client = self.async_client().clone();
-        let bound = timeout.saturating_add(self.command_timeout());
-        run_on(
-            self.runtime_handle(),
-            bound,
-            "start",
-            "",
-            async move { client.start(timeout).await },
-        )
+        let bound = self.inner.settings.connection_timeout.saturating_add(self.command_timeout());
+        run_on(self.runtime_handle(), bound, "start", "", async move { client.start().await })
     }
 
     /// Closes the session: its ephemeral nodes vanish at once and its
@@ -195,8 +190,9 @@ impl Client {
         self.inner.settings.command_timeout(self.session_timeout())
     }
 
-    /// Calls `listener` with the new state on every change of the simple
-    /// state, on the client's callback thread (one after another, after the
+    /// Calls `listener` with the state now (if the client has started), then
+    /// with the new state on every change of the simple state, on the
+    /// client's callback thread (one after another, after the
     /// callbacks queued before): a listener may block and may call the
     /// client, even [`stop`](Self::stop). A listener holding a clone of the
     /// client keeps the client alive until it is removed.

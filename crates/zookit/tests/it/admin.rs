@@ -104,7 +104,7 @@ async fn states_while_connected_and_after_stopping() {
     assert_eq!(zk.session_timeout(), None);
     assert_eq!(zk.server(), None);
 
-    bounded("start", zk.start(Duration::from_secs(10))).await.unwrap();
+    bounded("start", zk.start()).await.unwrap();
     assert!(zk.connected());
     assert_eq!(zk.state(), State::Connected);
     assert_eq!(zk.client_state(), ClientState::Connected);
@@ -120,7 +120,7 @@ async fn states_while_connected_and_after_stopping() {
     assert!(err.is_closed(), "{err:?}");
     assert_eq!(err.code(), None);
 
-    bounded("start again", zk.start(Duration::from_secs(10))).await.unwrap();
+    bounded("start again", zk.start()).await.unwrap();
     assert_eq!(zk.client_state(), ClientState::Connected);
     assert!(zk.exists("/").await.is_ok());
 }

@@ -208,7 +208,7 @@ fn a_listener_may_stop_the_client() {
             let _ = sender.send(inner.stop());
         }
     });
-    zk.start(WAIT).unwrap();
+    zk.start().unwrap();
     let result = stopped.recv_timeout(WAIT).expect("the listener's stop returned");
     result.unwrap();
     eventually("closed", WAIT, || zk.client_state() == ClientState::Closed);

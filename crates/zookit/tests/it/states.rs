@@ -28,7 +28,7 @@ async fn listeners_hear_suspended_and_connected_and_lost() {
     let id = zk.add_listener(move |state| sink.lock().unwrap().push(state));
     let mut changes = zk.state_changes();
 
-    zk.start(Duration::from_secs(10)).await.unwrap();
+    zk.start().await.unwrap();
     assert_eq!(
         bounded("connected", changes.next()).await.unwrap().client_state,
         ClientState::Connecting
@@ -60,6 +60,28 @@ async fn listeners_hear_suspended_and_connected_and_lost() {
 }
 
 #[tokio::test]
+async fn a_listener_added_after_connecting_hears_the_current_state_at_once() {
+    let zk = client("listener-late").await;
+    let heard = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&heard);
+    zk.add_listener(move |state| sink.lock().unwrap().push(state));
+    bounded("the current state", async {
+        while heard.lock().unwrap().is_empty() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    zk.stop().await.unwrap();
+    bounded("the stop", async {
+        while heard.lock().unwrap().len() < 2 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    assert_eq!(*heard.lock().unwrap(), [State::Connected, State::Lost], "told once each");
+}
+
+#[tokio::test]
 async fn a_listener_may_call_the_client() {
     let zk = client("listener-calls").await;
     let (tx, rx) = tokio::sync::oneshot::channel();
@@ -88,9 +110,12 @@ async fn a_listener_may_call_the_client() {
 #[tokio::test]
 async fn start_gives_up_cleanly_when_no_server_answers() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let zk = Client::builder(format!("127.0.0.1:{port}")).build().unwrap();
+    let zk = Client::builder(format!("127.0.0.1:{port}"))
+        .connection_timeout(Duration::from_secs(1))
+        .build()
+        .unwrap();
     let began = Instant::now();
-    let err = zk.start(Duration::from_secs(1)).await.unwrap_err();
+    let err = zk.start().await.unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::Timeout(_)), "{err}");
     assert!(began.elapsed() < Duration::from_secs(3), "took {:?}", began.elapsed());
     assert_eq!(zk.client_state(), ClientState::Closed, "it stopped trying");
