@@ -140,6 +140,7 @@
 mod config;
 mod ensemble;
 mod error;
+mod expire;
 mod four_letter;
 mod janitor;
 mod member;
@@ -152,6 +153,7 @@ pub mod zc_zk;
 pub use config::{DEFAULT_JVM_OPTIONS, ENV_CLASSPATH, ENV_JAVA, SUPER_DIGEST};
 pub use ensemble::{Ensemble, EnsembleBuilder};
 pub use error::{Error, Result};
+pub use expire::expire_session;
 pub use four_letter::{four_letter_word, parse_mode};
 pub use proxy::Proxy;
 pub use shared::{shared, unique_chroot};

@@ -155,6 +155,28 @@ async fn a_session_expired_by_another_connection() {
 }
 
 #[tokio::test]
+async fn a_connected_client_is_expired_for_real() {
+    // No proxy to keep the client away: it is connected, and would take
+    // its session back from a killer client at once.
+    for round in 0..3 {
+        let (zk, direct) = crate::common::two_clients(&format!("expire-{round}")).await;
+        zk.create("/eph", "").ephemeral().await.unwrap();
+        let (_, watch) = zk.exists_watch("/unchanged").await.unwrap();
+        let (id, password) = zk.client_id().unwrap();
+        let server = shared().member_address(0);
+        tokio::task::spawn_blocking(move || {
+            zookit_testing::expire_session(server, id, &password, Duration::from_secs(20))
+        })
+        .await
+        .unwrap()
+        .unwrap();
+        assert!(direct.exists("/eph").await.unwrap().is_none(), "the ephemeral is gone");
+        wait_for_state(&zk, ClientState::Expired).await;
+        assert_eq!(bounded("the terminal event", watch).await.state, KeeperState::Expired);
+    }
+}
+
+#[tokio::test]
 async fn a_server_restart_keeps_the_session() {
     let zk_server = Ensemble::standalone().unwrap();
     let zk = Client::connect(zk_server.connect_string()).await.unwrap();
