@@ -66,6 +66,9 @@
 //! # }
 //! ```
 //!
+//! Coming from kazoo or zc.zk? [`coming_from`] maps each of their names to
+//! zookit's, with every deliberate difference and its reason.
+//!
 //! A runnable version is `examples/walkthrough.rs`:
 //! `ZOOKEEPER_HOSTS=127.0.0.1:2181 cargo run -p zookit --example walkthrough`.
 //!
@@ -248,6 +251,8 @@ mod builder;
 pub mod cache;
 mod chroot;
 mod client;
+#[doc = include_str!("coming_from.md")]
+pub mod coming_from {}
 mod driver;
 mod error;
 mod four_letter;
