@@ -310,8 +310,9 @@ impl Client {
         &self.inner.runtime
     }
 
-    /// How long [`ClientBuilder::connect`] waits for a session.
-    pub(crate) fn connection_timeout(&self) -> Duration {
+    /// How long [`ClientBuilder::connect`] waits for a session (the
+    /// builder's [`connection_timeout`](ClientBuilder::connection_timeout)).
+    pub fn connection_timeout(&self) -> Duration {
         self.inner.options.connection_timeout
     }
 

@@ -1,11 +1,13 @@
 //! The callback thread: where a blocking client runs its listeners and watch
 //! functions, one after another, never on the runtime thread, so that a
-//! callback may block and call the blocking client.
+//! callback may block and call the blocking client. Code built on the async
+//! client runs its users' functions there too
+//! ([`Client::callbacks`](super::Client::callbacks)).
 
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc;
-use std::thread;
+use std::thread::{self, ThreadId};
 
 use tokio::sync::oneshot;
 
@@ -14,30 +16,33 @@ use crate::Result;
 /// A queued callback.
 pub(crate) type Job = Box<dyn FnOnce() + Send>;
 
-/// A thread that runs queued closures in order.
+/// The thread a blocking client runs its callbacks on: queued closures run
+/// there in order, one at a time.
 ///
 /// Clones share the thread, which ends once every clone is gone and the
 /// queue is drained. A panicking closure is logged and the thread goes on.
 #[derive(Clone, Debug)]
-pub(crate) struct CallbackThread {
+pub struct CallbackThread {
     jobs: mpsc::Sender<Job>,
+    thread: ThreadId,
 }
 
 impl CallbackThread {
     /// Starts the thread.
     pub(crate) fn start() -> Result<Self> {
         let (jobs, queue) = mpsc::channel::<Job>();
-        thread::Builder::new().name("zookit-callbacks".to_owned()).spawn(move || {
-            for job in queue {
-                if let Err(panic) = catch_unwind(AssertUnwindSafe(job)) {
-                    tracing::error!(
-                        panic = panic_message(panic.as_ref()),
-                        "a zookit callback panicked; the callback thread goes on"
-                    );
+        let thread =
+            thread::Builder::new().name("zookit-callbacks".to_owned()).spawn(move || {
+                for job in queue {
+                    if let Err(panic) = catch_unwind(AssertUnwindSafe(job)) {
+                        tracing::error!(
+                            panic = panic_message(panic.as_ref()),
+                            "a zookit callback panicked; the callback thread goes on"
+                        );
+                    }
                 }
-            }
-        })?;
-        Ok(Self { jobs })
+            })?;
+        Ok(Self { jobs, thread: thread.thread().id() })
     }
 
     /// Queues `job` to run on the thread after the jobs queued before it.
@@ -49,10 +54,13 @@ impl CallbackThread {
         }
     }
 
-    /// Runs `job` on the thread and returns its result, for async code that
-    /// must not run the job itself; `None` if the job panicked or the thread
-    /// is gone.
-    pub(crate) async fn call<T: Send + 'static>(
+    /// Runs `job` on the thread, after the jobs queued before it, and
+    /// returns its result: for async code (on the client's runtime) that
+    /// calls a user's function, which may block and call the blocking
+    /// client. `None` if the job panicked (the panic is logged). The job is
+    /// queued when the future is first polled, and runs even if the future
+    /// is dropped then.
+    pub async fn call<T: Send + 'static>(
         &self,
         job: impl FnOnce() -> T + Send + 'static,
     ) -> Option<T> {
@@ -61,6 +69,12 @@ impl CallbackThread {
             let _ = reply.send(job());
         }));
         answer.await.ok()
+    }
+
+    /// Whether the calling thread is this thread (a callback is running):
+    /// code that would wait for a job must run it in place there instead.
+    pub fn is_current(&self) -> bool {
+        thread::current().id() == self.thread
     }
 }
 
@@ -111,6 +125,9 @@ mod tests {
         let callbacks = CallbackThread::start().unwrap();
         let name = callbacks.call(|| thread::current().name().map(str::to_owned)).await;
         assert_eq!(name, Some(Some("zookit-callbacks".to_owned())));
+        assert!(!callbacks.is_current());
+        let inside = callbacks.clone();
+        assert_eq!(callbacks.call(move || inside.is_current()).await, Some(true));
         let failed: Option<()> = callbacks.call(|| panic!("fails")).await;
         assert_eq!(failed, None);
         assert_eq!(callbacks.call(|| 42).await, Some(42));

@@ -250,20 +250,41 @@ impl Client {
         E: From<crate::Error> + Send + 'static,
         F: Future<Output = std::result::Result<T, E>> + Send + 'static,
     {
-        match run_on(self.runtime_handle(), Duration::MAX, "block_on", "", async move {
-            Ok(future.await)
-        }) {
+        self.block_on_timeout("block_on", Duration::MAX, future)
+    }
+
+    /// Like [`block_on`](Self::block_on), waiting at most `timeout`: past
+    /// it the future is dropped (what it did may or may not have been
+    /// applied, as after a connection loss) and the call fails with
+    /// [`ErrorKind::Timeout`](crate::ErrorKind::Timeout) naming `op`. Code
+    /// built on the async client bounds its blocking calls with this,
+    /// usually by the [command timeout](Self::command_timeout).
+    pub fn block_on_timeout<T, E, F>(
+        &self,
+        op: &'static str,
+        timeout: Duration,
+        future: F,
+    ) -> std::result::Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<crate::Error> + Send + 'static,
+        F: Future<Output = std::result::Result<T, E>> + Send + 'static,
+    {
+        match run_on(self.runtime_handle(), timeout, op, "", async move { Ok(future.await) }) {
             Ok(result) => result,
             Err(err) => Err(E::from(err)),
         }
     }
 
-    // ---- plumbing ----
-
-    /// The thread this client runs listeners and watch functions on.
-    pub(crate) fn callbacks(&self) -> &CallbackThread {
+    /// The thread this client runs listeners and watch functions on, one
+    /// after another: code built on the async client runs its users'
+    /// functions there too (with [`CallbackThread::call`]), so that they
+    /// may block and call this client.
+    pub fn callbacks(&self) -> &CallbackThread {
         &self.inner.callbacks
     }
+
+    // ---- plumbing ----
 
     /// The runtime the async client runs on (on the background thread).
     pub(crate) fn runtime_handle(&self) -> &Handle {

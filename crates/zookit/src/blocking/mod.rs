@@ -114,7 +114,7 @@ mod watch;
 mod write;
 
 pub use builder::{Blocking, ClientBuilder};
-pub(crate) use callbacks::CallbackThread;
+pub use callbacks::CallbackThread;
 pub use client::Client;
 pub use watch::{PersistentWatch, StateChanges, Watch};
 pub use write::{Create, CreateWithStat, Delete, SetAcl, SetData, Transaction};

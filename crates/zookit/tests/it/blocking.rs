@@ -304,6 +304,41 @@ fn the_command_timeout_bounds_each_call() {
 }
 
 #[test]
+fn code_on_the_async_client_runs_bounded_and_calls_back_on_the_callback_thread() {
+    let (zk, _) = client("blocking-hooks");
+    let client = zk.async_client().clone();
+    let exists =
+        zk.block_on_timeout("exists", WAIT, async move { client.exists("/").await }).unwrap();
+    assert!(exists.is_some());
+
+    let err = zk
+        .block_on_timeout("slow", Duration::from_millis(100), async {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            Ok::<_, zookit::Error>(())
+        })
+        .unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::Timeout(_)), "{err}");
+    assert_eq!(err.op(), Some("slow"));
+
+    // A user's function run from async code, on the callback thread, where
+    // it may call the blocking client.
+    assert!(!zk.callbacks().is_current());
+    let callbacks = zk.callbacks().clone();
+    let inside = zk.clone();
+    let (name, on_thread, listed) = zk
+        .block_on_timeout("call", WAIT, async move {
+            let job = move || {
+                let name = thread::current().name().map(str::to_owned);
+                (name, inside.callbacks().is_current(), inside.get_children("/"))
+            };
+            Ok::<_, zookit::Error>(callbacks.call(job).await.expect("the job ran"))
+        })
+        .unwrap();
+    assert_eq!((name.as_deref(), on_thread), (Some("zookit-callbacks"), true));
+    assert_eq!(listed.unwrap(), Vec::<String>::new());
+}
+
+#[test]
 fn the_default_command_timeout_is_twice_the_session_timeout() {
     let (zk, chroot) = client("blocking-default-timeout");
     assert_eq!(zk.command_timeout(), 2 * zk.session_timeout().unwrap());
