@@ -1,8 +1,12 @@
 //! Callbacks of live children and properties: called at once and on every
-//! change; one that fails is removed and logged.
+//! change; one that fails is removed and logged. Where they run is the
+//! helper's [`Runner`]'s choice.
 
 use std::fmt::Display;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Mutex, MutexGuard};
+
+use zookit::blocking::CallbackThread;
 
 /// What a callback returns: `()`, or a `Result` whose error removes it.
 pub trait CallbackResult {
@@ -49,4 +53,70 @@ pub(crate) fn call_all<T>(callbacks: Vec<Callback<T>>, object: &T, path: &str) -
             }
         })
         .collect()
+}
+
+/// Where a helper runs its users' functions (callbacks and registration
+/// hooks).
+#[derive(Clone, Debug, Default)]
+pub(crate) enum Runner {
+    /// In place, on the task that saw the change (the async helper).
+    #[default]
+    InPlace,
+    /// On a blocking client's callback thread (the blocking helper), where
+    /// they may block and call the blocking helper.
+    Thread(CallbackThread),
+}
+
+impl Runner {
+    /// Calls each callback with `object` (see [`call_all`]) where they run;
+    /// returns those kept.
+    async fn call_all<T: Send + 'static>(
+        &self,
+        callbacks: Vec<Callback<T>>,
+        object: T,
+        path: String,
+    ) -> Vec<Callback<T>> {
+        match self {
+            Self::InPlace => call_all(callbacks, &object, &path),
+            // `call_all` catches the callbacks' panics: the job returns.
+            Self::Thread(thread) => {
+                thread.call(move || call_all(callbacks, &object, &path)).await.unwrap_or_default()
+            }
+        }
+    }
+}
+
+/// The callbacks of a live object (children or properties) at `path`.
+pub(crate) struct Callbacks<T> {
+    path: String,
+    runner: Runner,
+    list: Mutex<Vec<Callback<T>>>,
+}
+
+impl<T: Send + 'static> Callbacks<T> {
+    /// No callbacks yet; they will run on `runner`.
+    pub(crate) fn new(path: &str, runner: Runner) -> Self {
+        Self { path: path.to_owned(), runner, list: Mutex::new(Vec::new()) }
+    }
+
+    fn list(&self) -> MutexGuard<'_, Vec<Callback<T>>> {
+        self.list.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Calls `callback` with `object` at once, here, and keeps it unless it
+    /// failed.
+    pub(crate) fn add(&self, callback: Callback<T>, object: &T) {
+        let kept = call_all(vec![callback], object, &self.path);
+        self.list().extend(kept);
+    }
+
+    /// Calls every callback with `object` where the runner runs them; keeps
+    /// those that succeed, and those added meanwhile.
+    pub(crate) async fn notify(&self, object: T) {
+        let callbacks = std::mem::take(&mut *self.list());
+        let kept = self.runner.call_all(callbacks, object, self.path.clone()).await;
+        let mut list = self.list();
+        let added = std::mem::replace(&mut *list, kept);
+        list.extend(added);
+    }
 }

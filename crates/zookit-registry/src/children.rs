@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use tokio::task::JoinHandle;
 
-use crate::callbacks::{Callback, CallbackResult, call_all, callback};
+use crate::callbacks::{Callback, CallbackResult, Callbacks, callback};
 use crate::zk::WeakZooKeeper;
 use crate::{Error, Result, ZooKeeper};
 
@@ -20,13 +20,13 @@ pub struct Children {
 struct Shared {
     path: String,
     state: Mutex<State>,
+    callbacks: Callbacks<Children>,
     task: Mutex<Option<JoinHandle<()>>>,
 }
 
 struct State {
     real_path: String,
     names: Vec<String>,
-    callbacks: Vec<Callback<Children>>,
 }
 
 impl Drop for Shared {
@@ -81,19 +81,15 @@ impl Children {
         &self,
         callback_fn: impl FnMut(&Children) -> R + Send + 'static,
     ) {
-        let kept = call_all(vec![callback(callback_fn)], self, &self.shared.path);
-        self.state().callbacks.extend(kept);
+        self.add_callback(callback(callback_fn));
     }
 
-    fn notify(&self) {
-        let callbacks = std::mem::take(&mut self.state().callbacks);
-        let kept = call_all(callbacks, self, &self.shared.path);
-        let mut state = self.state();
-        let added = std::mem::replace(&mut state.callbacks, kept);
-        state.callbacks.extend(added);
+    /// Calls `callback` at once, here, and keeps it unless it failed.
+    pub(crate) fn add_callback(&self, callback: Callback<Children>) {
+        self.shared.callbacks.add(callback, self);
     }
 
-    fn update(&self, names: Vec<String>) {
+    async fn update(&self, names: Vec<String>) {
         let changed = {
             let mut state = self.state();
             let changed = state.names != names;
@@ -101,7 +97,7 @@ impl Children {
             changed
         };
         if changed {
-            self.notify();
+            self.shared.callbacks.notify(self.clone()).await;
         }
     }
 }
@@ -135,7 +131,8 @@ impl ZooKeeper {
         names.sort();
         let shared = Arc::new(Shared {
             path: path.to_owned(),
-            state: Mutex::new(State { real_path, names, callbacks: Vec::new() }),
+            state: Mutex::new(State { real_path, names }),
+            callbacks: Callbacks::new(path, self.runner().clone()),
             task: Mutex::new(None),
         });
         let task = tokio::spawn(keep_current(self.downgrade(), Arc::downgrade(&shared)));
@@ -158,7 +155,7 @@ async fn keep_current(zk: WeakZooKeeper, shared: Weak<Shared>) {
                 let Some(children) = shared.upgrade().map(|shared| Children { shared }) else {
                     return;
                 };
-                children.update(update.children);
+                children.update(update.children).await;
             }
         }
         // The node is gone (or the client): does the path lead elsewhere now?
@@ -170,7 +167,7 @@ async fn keep_current(zk: WeakZooKeeper, shared: Weak<Shared>) {
             }
             Ok(_) => {}
             Err(Error::NoNode { .. } | Error::LinkLoop(_)) => {
-                children.update(Vec::new());
+                children.update(Vec::new()).await;
                 return;
             }
             Err(err) => {

@@ -51,6 +51,9 @@ pub enum Error {
     /// An address that is not `host:port`.
     #[error("invalid address {0:?}: expected HOST:PORT")]
     InvalidAddress(String),
+    /// A registration hook panicked; nothing was registered for the node.
+    #[error("a registration hook panicked")]
+    HookPanicked,
 }
 
 impl Error {

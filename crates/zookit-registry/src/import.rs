@@ -5,7 +5,8 @@ mod diff;
 use std::collections::HashMap;
 
 use bytes::Bytes;
-use zookit::{Acl, Client, Id, Perms, Stat};
+use zookit::acl::open_acl_unsafe;
+use zookit::{Acl, Client, Stat};
 
 use crate::batch::{Write, apply};
 use crate::delete::DeletePlan;
@@ -42,12 +43,6 @@ impl ImportReport {
     }
 }
 
-/// zc.zk's default ACL for imported nodes: everyone may do everything
-/// (`OPEN_ACL_UNSAFE`).
-pub fn open_acl_unsafe() -> Vec<Acl> {
-    vec![Acl::new(Perms::ALL, Id::anyone())]
-}
-
 /// A node of the imported tree that exists on the server.
 struct Existing {
     /// Its children, sorted.
@@ -79,7 +74,8 @@ impl ZooKeeper {
     ///   the nodes containing them are kept.
     ///
     /// Nodes directly under `path` (the top-level nodes) are never trimmed.
-    /// `acl` defaults to [`open_acl_unsafe`], zc.zk's default.
+    /// `acl` defaults to [`open_acl_unsafe`], zc.zk's default (everyone may
+    /// do everything).
     ///
     /// A dry run changes nothing and says what would change: `add /x` for a
     /// missing node (and nothing for the nodes under it), `would delete

@@ -106,6 +106,7 @@
 //!   returned instead.
 
 mod batch;
+pub mod blocking;
 mod callbacks;
 mod children;
 mod delete;
@@ -125,7 +126,7 @@ mod zk;
 pub use callbacks::CallbackResult;
 pub use children::Children;
 pub use error::{Error, Result};
-pub use import::{ImportReport, open_acl_unsafe};
+pub use import::ImportReport;
 pub use properties::Properties;
 pub use register::RegisteringServer;
 pub use walk::{Walk, WalkEntry};
@@ -133,3 +134,4 @@ pub use zk::{
     CONNECTION_STRING_ENV, DEFAULT_CONNECTION_STRING, ZooKeeper, ZooKeeperBuilder,
     default_connection_string,
 };
+pub use zookit::acl::{open_acl_unsafe, read_acl_unsafe};

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::callbacks::{Callback, CallbackResult, call_all, callback};
+use crate::callbacks::{Callback, CallbackResult, Callbacks, callback};
 use crate::tree::{PROPERTY_LINK_SUFFIX, PropertyLink, resolve_link_target};
 use crate::value::{Map, Value, decode_node_data, encode_node_data};
 use crate::zk::WeakZooKeeper;
@@ -34,6 +34,7 @@ struct Shared {
     path: String,
     watch: bool,
     state: Mutex<State>,
+    callbacks: Callbacks<Properties>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
 }
 
@@ -45,7 +46,6 @@ struct State {
     /// The real path of each link target path (absolute, normalized).
     targets: BTreeMap<String, String>,
     deleted: bool,
-    callbacks: Vec<Callback<Properties>>,
 }
 
 impl Drop for Shared {
@@ -235,20 +235,21 @@ impl Properties {
         &self,
         callback_fn: impl FnMut(&Properties) -> R + Send + 'static,
     ) -> Result<()> {
+        self.add_callback(callback(callback_fn))
+    }
+
+    /// Calls `callback` at once, here, and keeps it unless it failed;
+    /// refused without watching.
+    pub(crate) fn add_callback(&self, callback: Callback<Properties>) -> Result<()> {
         if !self.shared.watch {
             return Err(Error::NotWatching);
         }
-        let kept = call_all(vec![callback(callback_fn)], self, &self.shared.path);
-        self.state().callbacks.extend(kept);
+        self.shared.callbacks.add(callback, self);
         Ok(())
     }
 
-    fn notify(&self) {
-        let callbacks = std::mem::take(&mut self.state().callbacks);
-        let kept = call_all(callbacks, self, &self.shared.path);
-        let mut state = self.state();
-        let added = std::mem::replace(&mut state.callbacks, kept);
-        state.callbacks.extend(added);
+    async fn notify(&self) {
+        self.shared.callbacks.notify(self.clone()).await;
     }
 }
 
@@ -315,8 +316,8 @@ impl ZooKeeper {
                 linked: links.linked,
                 targets: links.targets,
                 deleted: false,
-                callbacks: Vec::new(),
             }),
+            callbacks: Callbacks::new(path, self.runner().clone()),
             tasks: Mutex::new(Vec::new()),
         });
         if watch {
@@ -360,7 +361,7 @@ async fn keep_current(zk: WeakZooKeeper, shared: Weak<Shared>) {
                     state.real_path = real_path;
                     state.data = decode_node_data(&raw);
                 }
-                properties.notify();
+                properties.notify().await;
             }
             Err(Error::NoNode { .. } | Error::LinkLoop(_)) => {
                 {
@@ -368,7 +369,7 @@ async fn keep_current(zk: WeakZooKeeper, shared: Weak<Shared>) {
                     state.data = Map::new();
                     state.deleted = true;
                 }
-                properties.notify();
+                properties.notify().await;
                 return;
             }
             Err(err) => {
@@ -409,7 +410,7 @@ async fn follow_node(zk: &WeakZooKeeper, shared: &Weak<Shared>) -> Followed {
                         state.linked = links.linked;
                         state.targets = links.targets;
                     }
-                    properties.notify();
+                    properties.notify().await;
                 }
                 follow_linked_nodes(zk, &properties, &mut watching, &linked_sender);
             }
@@ -422,7 +423,7 @@ async fn follow_node(zk: &WeakZooKeeper, shared: &Weak<Shared>) -> Followed {
                     changed
                 };
                 if changed {
-                    properties.notify();
+                    properties.notify().await;
                 }
             }
         }

@@ -1,9 +1,11 @@
 //! Registering servers: ephemeral `host:port` nodes under a service's
 //! providers, kept across session expiry.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use zookit::{Acl, Client, Id, Perms};
+use zookit::acl::read_acl_unsafe;
+use zookit::{Acl, Client};
 
 use crate::value::{Map, Value, encode_node_data};
 use crate::{Error, Result, ZooKeeper};
@@ -29,6 +31,8 @@ struct Registration {
     path: String,
     /// Its data (the encoded properties).
     data: String,
+    /// Its ACL.
+    acl: Vec<Acl>,
 }
 
 /// The servers registered by a helper, and its registration hooks.
@@ -59,7 +63,7 @@ impl Registrations {
         let entries = self.lock().entries.clone();
         let session = client.client_id().map(|(id, _)| id);
         for entry in entries {
-            match create_registration(client, &entry.path, &entry.data, session).await {
+            match create_registration(client, &entry, session).await {
                 Ok(()) => tracing::info!(path = entry.path, "registration re-created"),
                 Err(err) if err.code() == Some(zookit::ErrorCode::NodeExists) => {
                     tracing::warn!(
@@ -74,22 +78,17 @@ impl Registrations {
     }
 }
 
-/// The world may read registrations; only their session may change them.
-fn read_only_acl() -> Vec<Acl> {
-    vec![Acl::new(Perms::READ, Id::anyone())]
-}
-
 /// Creates a registration node. One this session made before is replaced
 /// (registering again updates the properties); one of another session is
 /// left, and the error is `NodeExists`.
 async fn create_registration(
     client: &Client,
-    path: &str,
-    data: &str,
+    registration: &Registration,
     session: Option<i64>,
 ) -> Result<()> {
+    let Registration { path, data, acl } = registration;
     loop {
-        match client.create(path, data).ephemeral().acl(read_only_acl()).await {
+        match client.create(path, data).ephemeral().acl(acl.clone()).await {
             Ok(_) => return Ok(()),
             Err(e) if e.is_node_exists() => match client.exists(path).await? {
                 Some(stat) if Some(stat.ephemeral_owner) == session => {
@@ -135,7 +134,9 @@ fn address_names(address: &str) -> Result<Vec<String>> {
 
 impl ZooKeeper {
     /// Adds a hook called before each server's node is created, which may
-    /// add properties (zc.zk's `RegisteringServer` event).
+    /// add properties (zc.zk's `RegisteringServer` event). It runs while
+    /// [`register`](Self::register) runs, on its task: it must be quick,
+    /// and must not wait for the helper.
     pub fn on_registering(
         &self,
         hook: impl Fn(&mut RegisteringServer<'_>) + Send + Sync + 'static,
@@ -145,39 +146,56 @@ impl ZooKeeper {
 
     /// Registers a server at `address` (`host:port`; a blank host, as in
     /// `":8080"`, registers every non-loopback IPv4 address) as a provider
-    /// of the service at `path` (resolved through links): an ephemeral,
-    /// world-readable child named `host:port` whose data is `properties`
-    /// plus `pid`. Registrations are created again after a session expiry.
-    /// Returns the paths of the nodes made (several for a blank host).
+    /// of the service at `path` (resolved through links): an ephemeral
+    /// child named `host:port` whose data is `properties` plus `pid`, with
+    /// `acl` (zc.zk's `acl` argument; `None`:
+    /// [`read_acl_unsafe`](zookit::acl::read_acl_unsafe), zc.zk's default:
+    /// the world may read it, only its session may change it).
+    /// Registrations are created again, with their ACL, after a session
+    /// expiry. Returns the paths of the nodes made (several for a blank
+    /// host).
+    ///
+    /// The [hooks](Self::on_registering) run first, for each node, in
+    /// place; one that panics fails the registration with
+    /// [`Error::HookPanicked`].
     pub async fn register(
         &self,
         path: &str,
         address: &str,
+        acl: Option<Vec<Acl>>,
         properties: Map,
     ) -> Result<Vec<String>> {
         let parent = self.resolve(path).await?;
+        let acl = acl.unwrap_or_else(read_acl_unsafe);
         let session = self.client().client_id().map(|(id, _)| id);
         let mut registered = Vec::new();
         for name in address_names(address)? {
             let mut properties = properties.clone();
             properties.entry("pid").or_insert_with(|| Value::from(std::process::id()));
-            let hooks = self.registrations().lock().hooks.clone();
-            for hook in hooks {
-                hook(&mut RegisteringServer {
-                    path: &parent,
-                    name: &name,
-                    properties: &mut properties,
-                });
-            }
+            let properties = self.run_hooks(&parent, &name, properties)?;
             let path = crate::resolve::child_path(&parent, &name);
-            let data = encode_node_data(&properties);
-            create_registration(self.client(), &path, &data, session).await?;
+            let registration =
+                Registration { path, data: encode_node_data(&properties), acl: acl.clone() };
+            create_registration(self.client(), &registration, session).await?;
             let mut state = self.registrations().lock();
-            state.entries.retain(|e| e.path != path);
-            state.entries.push(Registration { path: path.clone(), data });
-            registered.push(path);
+            state.entries.retain(|e| e.path != registration.path);
+            registered.push(registration.path.clone());
+            state.entries.push(registration);
         }
         Ok(registered)
+    }
+
+    /// Runs the registration hooks on the properties of the node `name`
+    /// under `parent`.
+    fn run_hooks(&self, parent: &str, name: &str, mut properties: Map) -> Result<Map> {
+        let hooks = self.registrations().lock().hooks.clone();
+        let run = || {
+            for hook in hooks {
+                hook(&mut RegisteringServer { path: parent, name, properties: &mut properties });
+            }
+        };
+        catch_unwind(AssertUnwindSafe(run)).map_err(|_| Error::HookPanicked)?;
+        Ok(properties)
     }
 
     /// Removes a registration made by [`register`](Self::register).

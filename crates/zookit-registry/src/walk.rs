@@ -99,6 +99,11 @@ impl Walk {
         }
     }
 
+    /// The entry [`next`](Self::next) returned last.
+    pub(crate) fn current_mut(&mut self) -> Option<&mut WalkEntry> {
+        self.current.as_mut().map(|(entry, _)| entry)
+    }
+
     /// The path of the next node, or `None` at the end of the walk.
     pub async fn next_path(&mut self) -> Option<Result<String>> {
         Some(self.next().await?.map(|entry| entry.path.clone()))

@@ -4,8 +4,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tracing::warn;
-use zookit::{Client, Stat};
+use zookit::{Acl, Client, Stat};
 
+use crate::callbacks::Runner;
 use crate::keeper::Keeper;
 use crate::register::Registrations;
 use crate::{Error, Result};
@@ -32,6 +33,7 @@ struct Inner {
     client: Client,
     owns_client: bool,
     registrations: Arc<Registrations>,
+    runner: Runner,
     _keeper: Keeper,
 }
 
@@ -67,9 +69,12 @@ impl ZooKeeperBuilder {
         self
     }
 
-    /// Keep trying to connect, for at most `limit`, instead of failing after
-    /// the first attempt (zc.zk's `wait=True`); every failed attempt is
-    /// logged.
+    /// Keep trying to connect until `limit` has passed, instead of failing
+    /// after the first attempt (zc.zk's `wait=True`, bounded): each attempt
+    /// waits up to the client's connection timeout (15 s unless set on
+    /// [`client`](Self::client)), and a new one starts a second after a
+    /// failed one as long as the limit has not passed; every failed attempt
+    /// is logged.
     pub fn wait(mut self, limit: Duration) -> Self {
         self.wait = Some(limit);
         self
@@ -78,30 +83,53 @@ impl ZooKeeperBuilder {
     /// Connects. Fails with [`Error::FailedConnect`] if no session can be had
     /// (within the wait, if one was set).
     pub async fn connect(self) -> Result<ZooKeeper> {
-        let hosts = match (self.hosts, &self.client) {
-            (Some(hosts), _) => hosts,
-            (None, Some(client)) => client.connect_string().to_owned(),
-            (None, None) => default_connection_string(),
+        let (builder, wait) = self.into_parts();
+        let hosts = builder.connect_string().to_owned();
+        let client = builder
+            .build()
+            .map_err(|cause| Error::FailedConnect { hosts: hosts.clone(), cause })?;
+        start_session(&client, hosts, wait).await?;
+        Ok(ZooKeeper::new(client, true, Runner::InPlace))
+    }
+
+    /// The client's options, with the connection string and the session
+    /// timeout applied, and the wait.
+    pub(crate) fn into_parts(self) -> (zookit::ClientBuilder, Option<Duration>) {
+        let mut builder = match (self.hosts, self.client) {
+            (Some(hosts), Some(client)) => client.hosts(hosts),
+            (Some(hosts), None) => Client::builder(hosts),
+            (None, Some(client)) => client,
+            (None, None) => Client::builder(default_connection_string()),
         };
-        let deadline = self.wait.map(|wait| tokio::time::Instant::now() + wait);
-        loop {
-            let mut builder = match &self.client {
-                Some(client) => client.clone().hosts(hosts.clone()),
-                None => Client::builder(hosts.clone()),
-            };
-            if let Some(timeout) = self.session_timeout {
-                builder = builder.session_timeout(timeout);
-            }
-            match builder.connect().await {
-                Ok(client) => return Ok(ZooKeeper::new(client, true)),
-                Err(cause) => match deadline {
-                    Some(deadline) if tokio::time::Instant::now() < deadline => {
-                        warn!(%hosts, error = %cause, "can't connect to ZooKeeper yet; trying again");
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                    }
-                    _ => return Err(Error::FailedConnect { hosts, cause }),
-                },
-            }
+        if let Some(timeout) = self.session_timeout {
+            builder = builder.session_timeout(timeout);
+        }
+        (builder, self.wait)
+    }
+}
+
+/// The pause between two attempts to connect.
+const RETRY_PAUSE: Duration = Duration::from_secs(1);
+
+/// Starts the session of `client` (of the servers in `hosts`): one attempt,
+/// or with `wait`, attempts until the wait has passed (see
+/// [`ZooKeeperBuilder::wait`]).
+pub(crate) async fn start_session(
+    client: &Client,
+    hosts: String,
+    wait: Option<Duration>,
+) -> Result<()> {
+    let deadline = wait.map(|wait| tokio::time::Instant::now() + wait);
+    loop {
+        match client.start(client.connection_timeout()).await {
+            Ok(()) => return Ok(()),
+            Err(cause) => match deadline {
+                Some(deadline) if tokio::time::Instant::now() + RETRY_PAUSE < deadline => {
+                    warn!(%hosts, error = %cause, "can't connect to ZooKeeper yet; trying again");
+                    tokio::time::sleep(RETRY_PAUSE).await;
+                }
+                _ => return Err(Error::FailedConnect { hosts, cause }),
+            },
         }
     }
 }
@@ -130,13 +158,17 @@ impl ZooKeeper {
     /// the client open. The helper restarts the client's session if it
     /// expires, to register its servers again.
     pub fn from_client(client: Client) -> Self {
-        Self::new(client, false)
+        Self::new(client, false, Runner::InPlace)
     }
 
-    fn new(client: Client, owns_client: bool) -> Self {
+    /// A helper on `client` (closed with the helper if `owns_client`)
+    /// whose users' functions run on `runner`. Must be called within the
+    /// client's runtime: it spawns the task keeping the session.
+    pub(crate) fn new(client: Client, owns_client: bool, runner: Runner) -> Self {
         let registrations = Arc::new(Registrations::default());
         let keeper = Keeper::start(&client, Arc::clone(&registrations));
-        Self { inner: Arc::new(Inner { client, owns_client, registrations, _keeper: keeper }) }
+        let inner = Inner { client, owns_client, registrations, runner, _keeper: keeper };
+        Self { inner: Arc::new(inner) }
     }
 
     /// The client the helper uses.
@@ -152,6 +184,11 @@ impl ZooKeeper {
 
     pub(crate) fn registrations(&self) -> &Arc<Registrations> {
         &self.inner.registrations
+    }
+
+    /// Where the helper runs its users' functions.
+    pub(crate) fn runner(&self) -> &Runner {
+        &self.inner.runner
     }
 
     /// Closes the session (its registrations vanish at once), unless the
@@ -171,9 +208,20 @@ impl ZooKeeper {
         Ok(self.client().exists(path).await?)
     }
 
-    /// Creates a node (with the client's default ACL); returns its path.
-    pub async fn create(&self, path: &str, data: impl AsRef<[u8]>) -> Result<String> {
-        Ok(self.client().create(path, data).await?)
+    /// Creates a node with `acl` (zc.zk's `create(path, data, acl)`;
+    /// `None`: the client's default ACL, open to the world unless the client
+    /// was given another); returns its path.
+    pub async fn create(
+        &self,
+        path: &str,
+        data: impl AsRef<[u8]>,
+        acl: Option<Vec<Acl>>,
+    ) -> Result<String> {
+        let create = self.client().create(path, data);
+        Ok(match acl {
+            Some(acl) => create.acl(acl).await?,
+            None => create.await?,
+        })
     }
 
     /// Deletes a node.

@@ -14,7 +14,7 @@ pub(crate) async fn run(ctx: &Context, args: RegisterArgs) -> Result<()> {
     let properties = parse_assignments(&args.properties)?;
     let zk = ctx.zk().await?;
     let real_path = zk.resolve(&args.path).await?;
-    zk.register(&args.path, &args.address, properties).await?;
+    zk.register(&args.path, &args.address, None, properties).await?;
     let session = zk.client().client_id().map(|(id, _)| format!("{id:#x}"));
     if ctx.out.json_mode() {
         ctx.out.json_line(&json!({

@@ -10,41 +10,24 @@ use zookit_registry::value::Map;
 use zookit_registry::{Error, ZooKeeper};
 use zookit_testing::{Proxy, shared, unique_chroot};
 
-const WAIT: Duration = Duration::from_secs(30);
+use crate::support::{WAIT, chroot_hosts, eventually, expire_session, map};
 
-fn map(value: serde_json::Value) -> Map {
-    value.as_object().expect("an object").clone()
-}
-
-/// A helper on a fresh, existing chroot of the shared server, and the
-/// chroot's connection string.
+/// A helper on a fresh chroot of the shared server, and the chroot's
+/// connection string.
 async fn helper(name: &str) -> (ZooKeeper, String) {
-    let hosts = shared().connect_string_with_chroot(&unique_chroot(name));
-    let client = Client::connect(hosts.clone()).await.unwrap();
-    client.ensure_path("/").await.unwrap();
-    client.stop().await.unwrap();
+    let hosts = chroot_hosts(name);
     (ZooKeeper::connect(Some(&hosts)).await.unwrap(), hosts)
-}
-
-async fn eventually(what: &str, condition: impl Fn() -> bool) {
-    tokio::time::timeout(WAIT, async {
-        while !condition() {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await
-    .unwrap_or_else(|_| panic!("{what}: not within {WAIT:?}"));
 }
 
 #[tokio::test]
 async fn register_creates_a_read_only_ephemeral_node_with_the_pid() {
     let (zk, _) = helper("register").await;
-    zk.create("/fooservice", "").await.unwrap();
-    zk.create("/fooservice/providers", "").await.unwrap();
+    zk.create("/fooservice", "", None).await.unwrap();
+    zk.create("/fooservice/providers", "", None).await.unwrap();
     zk.on_registering(|event| {
         event.properties.insert("hooked".into(), json!(event.name));
     });
-    zk.register("/fooservice/providers", "192.168.0.42:8080", map(json!({"color": "red"})))
+    zk.register("/fooservice/providers", "192.168.0.42:8080", None, map(json!({"color": "red"})))
         .await
         .unwrap();
     let path = "/fooservice/providers/192.168.0.42:8080";
@@ -58,7 +41,7 @@ async fn register_creates_a_read_only_ephemeral_node_with_the_pid() {
     assert_eq!(acl.len(), 1);
     assert_eq!(acl[0].perms, Perms::READ);
 
-    zk.register("/fooservice/providers", ":9000", Map::new()).await.unwrap();
+    zk.register("/fooservice/providers", ":9000", None, Map::new()).await.unwrap();
     let names = zk.get_children("/fooservice/providers").await.unwrap();
     assert!(names.iter().filter(|n| n.ends_with(":9000")).count() >= 1, "{names:?}");
     assert!(names.iter().all(|n| !n.starts_with(':')), "a blank host is replaced: {names:?}");
@@ -66,7 +49,7 @@ async fn register_creates_a_read_only_ephemeral_node_with_the_pid() {
     zk.unregister("/fooservice/providers", "192.168.0.42:8080").await.unwrap();
     assert!(zk.exists(path).await.unwrap().is_none());
     assert!(matches!(
-        zk.register("/fooservice/providers", "no-port", Map::new()).await,
+        zk.register("/fooservice/providers", "no-port", None, Map::new()).await,
         Err(Error::InvalidAddress(_))
     ));
 }
@@ -74,8 +57,8 @@ async fn register_creates_a_read_only_ephemeral_node_with_the_pid() {
 #[tokio::test]
 async fn children_follow_providers_and_call_back() {
     let (zk, hosts) = helper("children").await;
-    zk.create("/providers", "").await.unwrap();
-    zk.register("/providers", "10.0.0.1:80", Map::new()).await.unwrap();
+    zk.create("/providers", "", None).await.unwrap();
+    zk.register("/providers", "10.0.0.1:80", None, Map::new()).await.unwrap();
     let addresses = zk.children("/providers").await.unwrap();
     assert_eq!(addresses.names(), ["10.0.0.1:80"]);
     let calls = Arc::new(Mutex::new(Vec::new()));
@@ -91,7 +74,7 @@ async fn children_follow_providers_and_call_back() {
 
     // Another process registers a provider, then exits: gone at once.
     let other = ZooKeeper::connect(Some(&hosts)).await.unwrap();
-    other.register("/providers", "10.0.0.2:80", Map::new()).await.unwrap();
+    other.register("/providers", "10.0.0.2:80", None, Map::new()).await.unwrap();
     eventually("the new provider", || addresses.len() == 2).await;
     assert_eq!(calls.lock().unwrap().last().unwrap(), &["10.0.0.1:80", "10.0.0.2:80"]);
     other.close().await.unwrap();
@@ -105,6 +88,7 @@ async fn properties_read_update_set_and_call_back() {
     zk.create(
         "/fooservice",
         r#"{"database":"/databases/foomain","threads":1,"favorite_color":"red"}"#,
+        None,
     )
     .await
     .unwrap();
@@ -133,7 +117,7 @@ async fn properties_read_update_set_and_call_back() {
     eventually("seen by the watching one", || data.get("threads") == Some(json!(2))).await;
 
     // Non-JSON data, and empty properties stored as {}.
-    zk.create("/plain", "just text").await.unwrap();
+    zk.create("/plain", "just text", None).await.unwrap();
     assert_eq!(
         zk.get_properties("/plain").await.unwrap(),
         map(json!({"string_value": "just text"}))
@@ -147,7 +131,7 @@ async fn properties_read_update_set_and_call_back() {
 async fn links_resolve_relatively_with_dots_shadowing_and_loops() {
     let (zk, _) = helper("links").await;
     for path in ["/a", "/a/b", "/a/b/c", "/a/c", "/cms", "/cms/providers", "/lb"] {
-        zk.create(path, "").await.unwrap();
+        zk.create(path, "", None).await.unwrap();
     }
     zk.client().set("/a/b", r#"{"l ->":"c","l2 ->":"../c","self ->":"."}"#).await.unwrap();
     assert_eq!(zk.resolve("/a/b/l").await.unwrap(), "/a/b/c");
@@ -159,11 +143,11 @@ async fn links_resolve_relatively_with_dots_shadowing_and_loops() {
         zk.get_properties("/lb").await.unwrap(),
         map(json!({"providers ->": "/cms/providers"}))
     );
-    zk.register("/cms/providers", "1.2.3.4:5", Map::new()).await.unwrap();
+    zk.register("/cms/providers", "1.2.3.4:5", None, Map::new()).await.unwrap();
     assert_eq!(zk.resolve("/lb/providers/1.2.3.4:5").await.unwrap(), "/cms/providers/1.2.3.4:5");
 
     // A real child shadows a link of the same name.
-    zk.create("/lb/providers", "").await.unwrap();
+    zk.create("/lb/providers", "", None).await.unwrap();
     assert_eq!(zk.resolve("/lb/providers").await.unwrap(), "/lb/providers");
 
     zk.client().set("/a", r#"{"x ->":"/a/y","y ->":"/a/x"}"#).await.unwrap();
@@ -186,7 +170,7 @@ async fn live_objects_follow_a_moved_node_through_a_link_or_clear() {
         "/databases/cms",
         "/databases/cms/providers",
     ] {
-        zk.create(path, "").await.unwrap();
+        zk.create(path, "", None).await.unwrap();
     }
     let main_children = zk.children("/cms/databases/main").await.unwrap();
     let main_properties = zk.properties("/cms/databases/main", true).await.unwrap();
@@ -218,9 +202,11 @@ async fn live_objects_follow_a_moved_node_through_a_link_or_clear() {
 #[tokio::test]
 async fn property_links_resolve_and_refuse_loops() {
     let (zk, _) = helper("property-links").await;
-    zk.create("/fooservice", r#"{"threads":3,"secret":"1234"}"#).await.unwrap();
-    zk.create("/cms", r#"{"threads =>":"/fooservice threads","type":"z4m cms"}"#).await.unwrap();
-    zk.create("/cms/sub", r#"{"threads =>":".. threads","depth =>":"../.."}"#).await.unwrap();
+    zk.create("/fooservice", r#"{"threads":3,"secret":"1234"}"#, None).await.unwrap();
+    zk.create("/cms", r#"{"threads =>":"/fooservice threads","type":"z4m cms"}"#, None)
+        .await
+        .unwrap();
+    zk.create("/cms/sub", r#"{"threads =>":".. threads","depth =>":"../.."}"#, None).await.unwrap();
     let properties = zk.properties("/cms", true).await.unwrap();
     assert_eq!(properties.get("threads =>"), Some(json!("/fooservice threads")));
     assert_eq!(properties.get("threads"), Some(json!(3)));
@@ -264,22 +250,13 @@ async fn registrations_survive_a_session_expiry() {
     let direct = Client::connect(shared().connect_string_with_chroot(&chroot)).await.unwrap();
     direct.ensure_path("/providers").await.unwrap();
     let zk = ZooKeeper::connect(Some(&format!("{}{chroot}", proxy.addr()))).await.unwrap();
-    zk.register("/providers", "10.1.1.1:80", map(json!({"weight": 1}))).await.unwrap();
+    zk.register("/providers", "10.1.1.1:80", None, map(json!({"weight": 1}))).await.unwrap();
     let node = "/providers/10.1.1.1:80";
     // Registering again updates the properties (the node is read-only).
-    zk.register("/providers", "10.1.1.1:80", map(json!({"weight": 2}))).await.unwrap();
+    zk.register("/providers", "10.1.1.1:80", None, map(json!({"weight": 2}))).await.unwrap();
 
-    proxy.refuse();
-    proxy.drop_connections();
     let (id, password) = zk.client().client_id().unwrap();
-    Client::builder(shared().connect_string_with_chroot(&chroot))
-        .session(id, &password)
-        .connect()
-        .await
-        .unwrap()
-        .stop()
-        .await
-        .unwrap();
+    expire_session(&proxy, &chroot, (id, password));
     assert!(direct.exists(node).await.unwrap().is_none(), "gone with the session");
     proxy.pass();
 

@@ -1,11 +1,14 @@
 //! Integration tests of zookit-registry: one binary, one module per subject.
 
+mod blocking_readme;
 mod graph;
 mod live;
 mod parse_errors;
 mod readme;
+mod readme_expected;
 mod roundtrip;
 mod server_proptest;
 mod server_tree;
+mod support;
 mod values;
 mod walk;

@@ -5,14 +5,10 @@ use serde_json::json;
 use zookit_registry::tree::{ExportOptions, Node, PropertyLink, export_text, parse_tree};
 use zookit_registry::value::{Value, parse_python_literal};
 
-pub(crate) use zookit_testing::zc_zk::{TREE_TEXT, TREE_TEXT_2};
-
-/// `/fooservice` as the README's server holds it.
-pub(crate) const FOOSERVICE: &str = "/fooservice
-  secret = '1234'
-  threads = 3
-  /providers
-";
+use crate::readme_expected::{
+    DATABASES_IMPORTED, FOOSERVICE, FOOSERVICE_EPHEMERAL, MAIN_AS_CMS, TREE_TEXT, TREE_TEXT_2,
+    first_export,
+};
 
 fn export_root(tree: &Node) -> String {
     export_text(tree, &ExportOptions::root())
@@ -25,46 +21,14 @@ fn first_tree_exports_as_in_the_readme() {
     let mut tree = parse_tree(TREE_TEXT).unwrap();
     let fooservice = parse_tree(FOOSERVICE).unwrap();
     tree.children.extend(fooservice.children);
-    assert_eq!(
-        export_root(&tree),
-        "\
-/cms : z4m cms
-  threads = 3
-  /databases
-    /main
-      /providers
-  /providers
-/fooservice
-  secret = '1234'
-  threads = 3
-  /providers
-/lb : ipvs
-  /pools
-    /cms
-      address = '1.2.3.4:80'
-      providers -> /cms/providers
-    /retail
-      address = '1.2.3.5:80'
-      providers -> /cms/providers
-/retail : z4m retail
-  threads = 1
-  /databases
-    main -> /cms/databases/main
-    /ugc
-      /providers
-  /providers
-"
-    );
+    assert_eq!(export_root(&tree), first_export());
 }
 
 #[test]
 fn exporting_part_of_a_tree() {
     let tree = parse_tree(FOOSERVICE).unwrap();
     let fooservice = &tree.children["fooservice"];
-    assert_eq!(
-        export_text(fooservice, &ExportOptions::new()),
-        "/fooservice\n  secret = '1234'\n  threads = 3\n  /providers\n"
-    );
+    assert_eq!(export_text(fooservice, &ExportOptions::new()), FOOSERVICE);
 
     // With the ephemeral nodes (`ephemeral=True`): registered servers.
     let mut fooservice = fooservice.clone();
@@ -72,21 +36,7 @@ fn exporting_part_of_a_tree() {
     for port in [8080, 8081, 8082] {
         providers.add_child(Node::new(format!("192.168.0.42:{port}")).with_property("pid", 9999));
     }
-    assert_eq!(
-        export_text(&fooservice, &ExportOptions::new()),
-        "\
-/fooservice
-  secret = '1234'
-  threads = 3
-  /providers
-    /192.168.0.42:8080
-      pid = 9999
-    /192.168.0.42:8081
-      pid = 9999
-    /192.168.0.42:8082
-      pid = 9999
-"
-    );
+    assert_eq!(export_text(&fooservice, &ExportOptions::new()), FOOSERVICE_EPHEMERAL);
 }
 
 #[test]
@@ -129,15 +79,12 @@ fn export_with_a_new_name() {
     let tree = parse_tree(TREE_TEXT).unwrap();
     let main = tree.descendant("/cms/databases/main").unwrap();
     let export = export_text(main, &ExportOptions::new().with_name("cms"));
-    assert_eq!(export, "/cms\n  /providers\n");
+    assert_eq!(export, MAIN_AS_CMS);
 
     // Imported under `/databases`, then `zk.export_tree('/databases')`.
     let mut databases = Node::new("databases");
     databases.children.extend(parse_tree(&export).unwrap().children);
-    assert_eq!(
-        export_text(&databases, &ExportOptions::new()),
-        "/databases\n  /cms\n    /providers\n"
-    );
+    assert_eq!(export_text(&databases, &ExportOptions::new()), DATABASES_IMPORTED);
 
     // zc.zk's test_export_top_w_name: `zk.export_tree('/', name='top')`
     // includes the root, renamed, without its own properties.

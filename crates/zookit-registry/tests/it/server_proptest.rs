@@ -9,7 +9,7 @@ use zookit_registry::ZooKeeper;
 use zookit_registry::tree::{ExportOptions, Node, PropertyLink, export_text, parse_tree};
 use zookit_registry::value::Map;
 
-use crate::server_tree::helper;
+use crate::support::helper;
 
 fn name() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -74,7 +74,7 @@ fn tree() -> impl Strategy<Value = Node> {
 
 async fn round_trip(zk: &ZooKeeper, case: usize, tree: &Node) {
     let base = format!("/case{case}");
-    zk.create(&base, "").await.unwrap();
+    zk.create(&base, "", None).await.unwrap();
     let text = export_text(tree, &ExportOptions::root());
     let report = zk.import_tree(&text, &base, None, None, false).await.unwrap();
     assert!(report.messages.is_empty(), "{:?}", report.messages);

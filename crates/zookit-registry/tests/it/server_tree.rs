@@ -2,26 +2,14 @@
 //! zc.zk's README sequence, its dry runs, and the deliberate differences.
 
 use serde_json::json;
-use zookit::{Acl, Client, ErrorCode, Id, Perms};
+use zookit::ErrorCode;
+use zookit::{Acl, Id, Perms};
 use zookit_registry::tree::{ExportOptions, Node, PropertyLink, export_text, parse_tree};
-use zookit_registry::value::{Map, decode_node_data};
+use zookit_registry::value::{Map, decode_node_data, python_repr};
 use zookit_registry::{ImportReport, ZooKeeper, open_acl_unsafe};
-use zookit_testing::{shared, unique_chroot};
 
-use super::readme::{FOOSERVICE, TREE_TEXT, TREE_TEXT_2};
-
-pub(crate) fn map(value: serde_json::Value) -> Map {
-    value.as_object().expect("an object").clone()
-}
-
-/// A helper on a fresh, existing chroot of the shared server.
-pub(crate) async fn helper(name: &str) -> ZooKeeper {
-    let hosts = shared().connect_string_with_chroot(&unique_chroot(name));
-    let client = Client::connect(hosts.clone()).await.unwrap();
-    client.ensure_path("/").await.unwrap();
-    client.stop().await.unwrap();
-    ZooKeeper::connect(Some(&hosts)).await.unwrap()
-}
+use crate::readme_expected::*;
+use crate::support::{Printed, eventually, helper, map};
 
 /// Imports with zc.zk's defaults (`trim` unset, open ACL, no dry run).
 pub(crate) async fn import(zk: &ZooKeeper, text: &str, path: &str) -> Vec<String> {
@@ -39,55 +27,20 @@ async fn properties(zk: &ZooKeeper, path: &str) -> Map {
 /// Registers an ephemeral server node with `pid = 9999`, as the README's
 /// test setup does.
 async fn register(zk: &ZooKeeper, path: &str, address: &str) {
-    zk.register(path, address, map(json!({"pid": 9999}))).await.unwrap();
+    zk.register(path, address, None, map(json!({"pid": 9999}))).await.unwrap();
 }
 
 const NONE: [&str; 0] = [];
 
-/// What the README's callbacks print, collected.
-#[derive(Clone, Default)]
-struct Printed(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
-
-impl Printed {
-    fn print(&self, line: impl Into<String>) {
-        self.0.lock().unwrap().push(line.into());
-    }
-
-    /// Everything printed since the last call, waiting (bounded) until
-    /// `expected` lines came.
-    async fn take(&self, expected: &str) -> String {
-        let want = expected.lines().count();
-        tokio::time::timeout(std::time::Duration::from_secs(30), async {
-            while self.0.lock().unwrap().len() < want {
-                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-            }
-        })
-        .await
-        .unwrap_or_else(|_| panic!("printed {:?}, expected {expected:?}", self.0.lock().unwrap()));
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        let lines = std::mem::take(&mut *self.0.lock().unwrap());
-        lines.join("\n")
-    }
-}
-
 /// The README from "Register a server" to "Getting property data without
-/// tracking changes", in order, with what its callbacks print (Python 3
-/// reprs; the pid normalised to 9999 as the README does).
+/// tracking changes", in order, with what its callbacks print.
 async fn readme_registration_and_properties(zk: &ZooKeeper) {
-    use zookit_registry::value::python_repr;
-    let sorted_repr = |names: Vec<String>| python_repr(&serde_json::Value::from(names));
-
     // The service node and its configuration exist beforehand.
-    zk.create(
-        "/fooservice",
-        r#"{"database":"/databases/foomain","threads":1,"favorite_color":"red"}"#,
-    )
-    .await
-    .unwrap();
-    zk.create("/fooservice/providers", "").await.unwrap();
+    zk.create("/fooservice", FOOSERVICE_DATA, None).await.unwrap();
+    zk.create("/fooservice/providers", "", None).await.unwrap();
 
     // >>> zk.register('/fooservice/providers', ('192.168.0.42', 8080))
-    zk.register("/fooservice/providers", "192.168.0.42:8080", Map::new()).await.unwrap();
+    zk.register("/fooservice/providers", "192.168.0.42:8080", None, Map::new()).await.unwrap();
     assert_eq!(
         zk.get_properties("/fooservice/providers/192.168.0.42:8080").await.unwrap(),
         map(json!({"pid": std::process::id()}))
@@ -97,105 +50,45 @@ async fn readme_registration_and_properties(zk: &ZooKeeper) {
 
     // >>> addresses = zk.children('/fooservice/providers'); sorted(addresses)
     let addresses = zk.children("/fooservice/providers").await.unwrap();
-    assert_eq!(sorted_repr(addresses.names()), "['192.168.0.42:8080']");
+    assert_eq!(addresses.names(), ["192.168.0.42:8080"]);
     register(zk, "/fooservice/providers", "192.168.0.42:8081").await;
-    tokio::time::timeout(std::time::Duration::from_secs(30), async {
-        while addresses.len() < 2 {
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
-    })
-    .await
-    .unwrap();
-    assert_eq!(sorted_repr(addresses.names()), "['192.168.0.42:8080', '192.168.0.42:8081']");
-    assert_eq!(addresses.len(), 2);
+    eventually("the second provider", || addresses.len() == 2).await;
+    assert_eq!(python_repr(&addresses.names().into()), ADDRESSES_2);
 
     // @zk.children('/fooservice/providers') def addresses_updated(...)
     let printed = Printed::default();
     let out = printed.clone();
-    addresses.on_change(move |addresses| {
-        out.print("addresses changed");
-        out.print(sorted_repr(addresses.names()));
-    });
-    assert_eq!(
-        printed.take("addresses changed\n['192.168.0.42:8080', '192.168.0.42:8081']").await,
-        "addresses changed\n['192.168.0.42:8080', '192.168.0.42:8081']"
-    );
+    addresses.on_change(move |addresses| addresses_updated(&out, addresses.names()));
+    assert_eq!(printed.take(ADDRESSES_CHANGED_2).await, ADDRESSES_CHANGED_2);
     register(zk, "/fooservice/providers", "192.168.0.42:8082").await;
-    let expected =
-        "addresses changed\n['192.168.0.42:8080', '192.168.0.42:8081', '192.168.0.42:8082']";
-    assert_eq!(printed.take(expected).await, expected);
+    assert_eq!(printed.take(ADDRESSES_CHANGED_3).await, ADDRESSES_CHANGED_3);
 
     // >>> data = zk.properties('/fooservice')
     let data = zk.properties("/fooservice", true).await.unwrap();
     assert_eq!(python_repr(&data.get("database").unwrap()), "'/databases/foomain'");
     assert_eq!(python_repr(&data.get("threads").unwrap()), "1");
     let out = printed.clone();
-    data.on_change(move |data| {
-        out.print("data updated");
-        for key in data.keys() {
-            out.print(format!("{key}: {}", python_repr(&data.get(&key).unwrap())));
-        }
-    })
-    .unwrap();
-    let expected =
-        "data updated\ndatabase: '/databases/foomain'\nfavorite_color: 'red'\nthreads: 1";
-    assert_eq!(printed.take(expected).await, expected);
+    data.on_change(move |data| data_updated(&out, data.keys(), |key| data.get(key))).unwrap();
+    assert_eq!(printed.take(DATA_UPDATED[0]).await, DATA_UPDATED[0]);
 
     // >>> data.update(thread_info, secret='123')
     data.update(map(json!({"threads": 2, "secret": "123"}))).await.unwrap();
-    let expected = "data updated\ndatabase: '/databases/foomain'\nfavorite_color: 'red'\nsecret: '123'\nthreads: 2";
-    assert_eq!(printed.take(expected).await, expected);
+    assert_eq!(printed.take(DATA_UPDATED[1]).await, DATA_UPDATED[1]);
     // >>> data['threads'] = 1
     data.insert("threads", 1).await.unwrap();
-    let expected = "data updated\ndatabase: '/databases/foomain'\nfavorite_color: 'red'\nsecret: '123'\nthreads: 1";
-    assert_eq!(printed.take(expected).await, expected);
+    assert_eq!(printed.take(DATA_UPDATED[2]).await, DATA_UPDATED[2]);
     // >>> data.set(threads= 3, secret='1234')
     data.set(map(json!({"threads": 3, "secret": "1234"}))).await.unwrap();
-    let expected = "data updated\nsecret: '1234'\nthreads: 3";
-    assert_eq!(printed.take(expected).await, expected);
+    assert_eq!(printed.take(DATA_UPDATED[3]).await, DATA_UPDATED[3]);
 
     // >>> p2 = zk.properties('/fooservice', watch=False)
     let p2 = zk.properties("/fooservice", false).await.unwrap();
     assert_eq!(p2.keys(), ["secret", "threads"]);
     assert!(matches!(p2.on_change(|_| ()), Err(zookit_registry::Error::NotWatching)));
     p2.insert("threads", 2).await.unwrap();
-    let expected = "data updated\nsecret: '1234'\nthreads: 2";
-    assert_eq!(printed.take(expected).await, expected);
+    assert_eq!(printed.take(DATA_UPDATED[4]).await, DATA_UPDATED[4]);
     p2.update(map(json!({"threads": 3}))).await.unwrap();
-    let expected = "data updated\nsecret: '1234'\nthreads: 3";
-    assert_eq!(printed.take(expected).await, expected);
-}
-
-const LB: &str = "/lb : ipvs
-  /pools
-    /cms
-      address = '1.2.3.4:80'
-      providers -> /cms/providers
-";
-
-const LB_WITH_RETAIL: &str = "/lb : ipvs
-  /pools
-    /cms
-      address = '1.2.3.4:80'
-      providers -> /cms/providers
-    /retail
-      address = '1.2.3.5:80'
-      providers -> /cms/providers
-";
-
-const RETAIL: &str = "/retail : z4m retail
-  threads = 1
-  /databases
-    main -> /cms/databases/main
-    /ugc
-      /providers
-  /providers
-";
-
-fn cms(threads: u32) -> String {
-    format!(
-        "/cms : z4m cms\n  threads = {threads}\n  /databases\n    /main\n      /providers\n  /providers\n"
-    )
+    assert_eq!(printed.take(DATA_UPDATED[5]).await, DATA_UPDATED[5]);
 }
 
 /// The README, from "Tree-definition format, import, and export" to the
@@ -208,68 +101,43 @@ async fn readme_sequence() {
 
     // Import, export.
     assert_eq!(import(&zk, TREE_TEXT, "/").await, NONE);
-    assert_eq!(
-        export(&zk, "/").await,
-        [cms(3).as_str(), FOOSERVICE, LB_WITH_RETAIL, RETAIL].concat()
-    );
+    assert_eq!(export(&zk, "/").await, first_export());
     assert_eq!(export(&zk, "/fooservice").await, FOOSERVICE);
-    assert_eq!(
-        zk.export_tree("/fooservice", true, None).await.unwrap(),
-        "/fooservice
-  secret = '1234'
-  threads = 3
-  /providers
-    /192.168.0.42:8080
-      pid = 9999
-    /192.168.0.42:8081
-      pid = 9999
-    /192.168.0.42:8082
-      pid = 9999
-"
-    );
+    assert_eq!(zk.export_tree("/fooservice", true, None).await.unwrap(), FOOSERVICE_EPHEMERAL);
 
     // Re-import: extra paths are reported, not trimmed.
-    assert_eq!(import(&zk, TREE_TEXT_2, "/").await, ["extra path not trimmed: /lb/pools/retail"]);
-    assert_eq!(
-        export(&zk, "/").await,
-        [cms(4).as_str(), FOOSERVICE, LB_WITH_RETAIL, RETAIL].concat()
-    );
+    assert_eq!(import(&zk, TREE_TEXT_2, "/").await, REIMPORT_MESSAGES);
+    assert_eq!(export(&zk, "/").await, untrimmed_export());
     let dry_trim = zk.import_tree(TREE_TEXT_2, "/", Some(true), None, true).await.unwrap();
-    assert_eq!(dry_trim.messages, ["would delete /lb/pools/retail."]);
+    assert_eq!(dry_trim.messages, DRY_TRIM_MESSAGES);
     assert_eq!((dry_trim.created, dry_trim.updated, dry_trim.deleted), (0, 0, 0));
     assert_eq!(
         zk.import_tree(TREE_TEXT_2, "/", Some(false), None, false).await.unwrap().messages,
         NONE
     );
     let dry_trim = zk.import_tree(TREE_TEXT_2, "/", Some(true), None, true).await.unwrap();
-    assert_eq!(dry_trim.messages, ["would delete /lb/pools/retail."]);
+    assert_eq!(dry_trim.messages, DRY_TRIM_MESSAGES);
     let trimmed = zk.import_tree(TREE_TEXT_2, "/", Some(true), None, false).await.unwrap();
     assert_eq!(trimmed.messages, NONE);
     assert_eq!((trimmed.created, trimmed.deleted), (0, 1));
-    assert_eq!(export(&zk, "/").await, [cms(4).as_str(), FOOSERVICE, LB, RETAIL].concat());
+    assert_eq!(export(&zk, "/").await, trimmed_export());
 
     // Recursive deletion.
     assert_eq!(zk.delete_recursive("/retail", false, false, false).await.unwrap(), NONE);
-    assert_eq!(export(&zk, "/").await, [cms(4).as_str(), FOOSERVICE, LB].concat());
+    assert_eq!(export(&zk, "/").await, export_without_retail());
     assert_eq!(
         zk.delete_recursive("/fooservice", false, false, false).await.unwrap(),
-        [
-            "Not deleting /fooservice/providers/192.168.0.42:8080 because it's ephemeral.",
-            "Not deleting /fooservice/providers/192.168.0.42:8081 because it's ephemeral.",
-            "Not deleting /fooservice/providers/192.168.0.42:8082 because it's ephemeral.",
-            "/fooservice/providers not deleted due to ephemeral descendent.",
-            "/fooservice not deleted due to ephemeral descendent.",
-        ]
+        FOOSERVICE_NOT_DELETED
     );
-    assert_eq!(export(&zk, "/").await, [cms(4).as_str(), FOOSERVICE, LB].concat());
+    assert_eq!(export(&zk, "/").await, export_without_retail());
 
     // Symbolic links: moving a subtree with export and import.
     register(&zk, "/cms/providers", "1.2.3.4:5").await;
     let moved = zk.export_tree("/cms/databases/main", false, Some("cms")).await.unwrap();
-    assert_eq!(moved, "/cms\n  /providers\n");
-    zk.create("/databases", "").await.unwrap();
+    assert_eq!(moved, MAIN_AS_CMS);
+    zk.create("/databases", "", None).await.unwrap();
     assert_eq!(import(&zk, &moved, "/databases").await, NONE);
-    assert_eq!(export(&zk, "/databases").await, "/databases\n  /cms\n    /providers\n");
+    assert_eq!(export(&zk, "/databases").await, DATABASES_IMPORTED);
     zk.ln("/databases/cms", "/cms/databases/main").await.unwrap();
     assert_eq!(properties(&zk, "/cms/databases").await, map(json!({"main ->": "/databases/cms"})));
     assert_eq!(
@@ -279,33 +147,15 @@ async fn readme_sequence() {
     zk.delete("/databases/cms/providers").await.unwrap();
 
     // Relative links.
-    let relative = "/a\n  /b\n    l -> c\n    l2 -> ../c\n    /c\n  /c\n";
-    assert_eq!(import(&zk, relative, "/").await, NONE);
+    assert_eq!(import(&zk, RELATIVE_LINK_SOURCE, "/").await, NONE);
     assert_eq!(zk.resolve("/a/b/l").await.unwrap(), "/a/b/c");
     assert_eq!(zk.resolve("/a/b/l2").await.unwrap(), "/a/c");
-    assert_eq!(export(&zk, "/a").await, relative);
+    assert_eq!(export(&zk, "/a").await, RELATIVE_LINK_SOURCE);
     assert_eq!(zk.delete_recursive("/a", false, false, false).await.unwrap(), NONE);
 
     // Property links.
-    let property_link_source = "
-/cms : z4m cms
-  threads => /fooservice threads
-  /databases
-    /main
-      /providers
-  /providers
-/fooservice
-  secret = '1234'
-  threads = 3
-  /providers
-/lb : ipvs
-  /pools
-    /cms
-      address = '1.2.3.4:80'
-      providers -> /cms/providers
-";
-    zk.create("/test-propery-links", "").await.unwrap();
-    assert_eq!(import(&zk, property_link_source, "/test-propery-links").await, NONE);
+    zk.create("/test-propery-links", "", Some(open_acl_unsafe())).await.unwrap();
+    assert_eq!(import(&zk, PROPERTY_LINK_SOURCE, "/test-propery-links").await, NONE);
     let stored = properties(&zk, "/test-propery-links/cms").await;
     assert_eq!(stored["threads =>"], "/fooservice threads");
     assert_eq!(stored["type"], "z4m cms");
@@ -314,11 +164,8 @@ async fn readme_sequence() {
         "/cms : z4m cms\n  threads => /fooservice threads\n  /databases\n    /main\n      /providers\n  /providers\n"
     );
     assert_eq!(
-        import(&zk, "/cms\n  threads => /fooservice\n", "/test-propery-links").await,
-        [
-            "extra path not trimmed: /test-propery-links/cms/databases",
-            "extra path not trimmed: /test-propery-links/cms/providers",
-        ]
+        import(&zk, PROPERTY_LINK_REIMPORT, "/test-propery-links").await,
+        PROPERTY_LINK_REIMPORT_MESSAGES
     );
     assert_eq!(
         properties(&zk, "/test-propery-links/cms").await,
@@ -332,101 +179,26 @@ async fn readme_sequence() {
 
     // The export script's output.
     zk.set("/databases/cms", r#"{"a":1}"#).await.unwrap();
-    let cms_moved =
-        "/cms : z4m cms\n  threads = 4\n  /databases\n    main -> /databases/cms\n  /providers\n";
-    let databases = "/databases\n  /cms\n    a = 1\n";
-    assert_eq!(export(&zk, "/").await, [cms_moved, databases, FOOSERVICE, LB].concat());
+    assert_eq!(export(&zk, "/").await, script_export());
 
     // The import script, and print_tree.
-    assert_eq!(import(&zk, "/provision\n  /node1\n  /node2\n", "/fooservice").await, NONE);
-    let providers = "  /providers
-    /192.168.0.42:8080
-      pid = 9999
-    /192.168.0.42:8081
-      pid = 9999
-    /192.168.0.42:8082
-      pid = 9999
-  /provision
-    /node1
-    /node2
-";
-    assert_eq!(
-        zk.print_tree_text("/").await.unwrap(),
-        [
-            cms_moved,
-            "    /1.2.3.4:5\n      pid = 9999\n",
-            databases,
-            "/fooservice\n  secret = '1234'\n  threads = 3\n",
-            providers,
-            LB,
-        ]
-        .concat()
-    );
-    let dry = zk.import_tree("/x\n/y", "/fooservice", None, None, true).await.unwrap();
-    assert_eq!(dry.messages, ["add /fooservice/x", "add /fooservice/y"]);
-    let dry = zk.import_tree("/x\n/y", "/", None, None, true).await.unwrap();
-    assert_eq!(dry.messages, ["add /x", "add /y"]);
-    let dry =
-        zk.import_tree("/provision\n/y", "/fooservice", Some(true), None, true).await.unwrap();
-    assert_eq!(
-        dry.messages,
-        [
-            "would delete /fooservice/provision/node1.",
-            "would delete /fooservice/provision/node2.",
-            "add /fooservice/y",
-        ]
-    );
+    assert_eq!(import(&zk, PROVISION, "/fooservice").await, NONE);
+    assert_eq!(zk.print_tree_text("/").await.unwrap(), print_tree());
+    for (text, path, trim, expected) in SCRIPT_DRY_RUNS {
+        let dry = zk.import_tree(text, path, trim, None, true).await.unwrap();
+        assert_eq!(dry.messages, expected, "{text:?} at {path}");
+    }
 
     // The property-update script, then print_tree of a node.
-    zk.set("/fooservice", r#"{"comment":"ok","debug":true,"secret":"1234","threads":4}"#)
-        .await
-        .unwrap();
-    assert_eq!(
-        zk.print_tree_text("/fooservice").await.unwrap(),
-        [
-            "/fooservice\n  comment = 'ok'\n  debug = True\n  secret = '1234'\n  threads = 4\n",
-            providers
-        ]
-        .concat()
-    );
+    zk.set("/fooservice", FOOSERVICE_SCRIPT_DATA).await.unwrap();
+    assert_eq!(zk.print_tree_text("/fooservice").await.unwrap(), print_fooservice());
 
     // Iterating over a tree.
-    let fooservice_paths = [
-        "/fooservice",
-        "/fooservice/providers",
-        "/fooservice/providers/192.168.0.42:8080",
-        "/fooservice/providers/192.168.0.42:8081",
-        "/fooservice/providers/192.168.0.42:8082",
-        "/fooservice/provision",
-        "/fooservice/provision/node1",
-        "/fooservice/provision/node2",
-    ];
-    let all: Vec<&str> = [
-        &[
-            "/",
-            "/cms",
-            "/cms/databases",
-            "/cms/providers",
-            "/cms/providers/1.2.3.4:5",
-            "/databases",
-            "/databases/cms",
-        ][..],
-        &fooservice_paths[..],
-        &["/lb", "/lb/pools", "/lb/pools/cms"][..],
-    ]
-    .concat();
-    assert_eq!(zk.walk("/", true, false).paths().await.unwrap(), all);
-    assert_eq!(zk.walk("/fooservice", true, false).paths().await.unwrap(), fooservice_paths);
-    // A deliberate difference: zc.zk still gave the ephemeral nodes here.
+    assert_eq!(zk.walk("/", true, false).paths().await.unwrap(), walk_all());
+    assert_eq!(zk.walk("/fooservice", true, false).paths().await.unwrap(), WALK_FOOSERVICE);
     assert_eq!(
         zk.walk("/fooservice", false, false).paths().await.unwrap(),
-        [
-            "/fooservice",
-            "/fooservice/providers",
-            "/fooservice/provision",
-            "/fooservice/provision/node1",
-            "/fooservice/provision/node2"
-        ]
+        WALK_FOOSERVICE_NOT_EPHEMERAL
     );
 
     let mut walk = zk.walk("/fooservice", true, true);
@@ -436,10 +208,7 @@ async fn readme_sequence() {
         ("/fooservice", vec!["providers".to_owned(), "provision".to_owned()])
     );
     first.children.remove(0);
-    assert_eq!(
-        walk.paths().await.unwrap(),
-        ["/fooservice/provision", "/fooservice/provision/node1", "/fooservice/provision/node2"]
-    );
+    assert_eq!(walk.paths().await.unwrap(), WALK_PRUNED);
 
     // Modifications are seen while walking.
     let mut seen = Vec::new();
@@ -451,7 +220,7 @@ async fn readme_sequence() {
         }
         seen.push(path);
     }
-    assert_eq!(seen, fooservice_paths[..5]);
+    assert_eq!(seen, WALK_FOOSERVICE[..5]);
     zk.close().await.unwrap();
 }
 
@@ -544,8 +313,8 @@ async fn trimming_spares_ephemeral_nodes_and_their_ancestors() {
     assert_eq!(import(&zk, text, "/").await, NONE);
     register(&zk, "/svc/providers", "10.0.0.1:80").await;
     register(&zk, "/svc/old/deep", "10.0.0.2:80").await;
-    zk.create("/svc/old/deep/plain", "").await.unwrap();
-    zk.create("/top", "").await.unwrap();
+    zk.create("/svc/old/deep/plain", "", None).await.unwrap();
+    zk.create("/top", "", None).await.unwrap();
 
     // `/svc/providers` holds only an ephemeral node: trimming it is silent
     // for the node itself (`ignore_if_ephemeral`), not for its children.
@@ -764,7 +533,7 @@ async fn round_trips_through_the_server() {
 
     // Copying a subtree elsewhere under another name.
     let copy = zk.export_tree("/app", false, Some("copy")).await.unwrap();
-    zk.create("/elsewhere", "").await.unwrap();
+    zk.create("/elsewhere", "", None).await.unwrap();
     assert_eq!(import(&zk, &copy, "/elsewhere/").await, NONE);
     let mut expected = model.children["app"].clone();
     expected.name = "copy".into();

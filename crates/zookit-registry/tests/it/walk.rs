@@ -4,7 +4,8 @@
 
 use zookit_registry::ZooKeeper;
 
-use crate::server_tree::{helper, import, map};
+use crate::server_tree::import;
+use crate::support::{helper, map};
 
 const TREE: &str = "
 /a
@@ -20,7 +21,7 @@ async fn setup(name: &str) -> ZooKeeper {
     let zk = helper(name).await;
     assert!(import(&zk, TREE, "/").await.is_empty());
     for path in ["/a/providers", "/a/x/providers", "/b/providers"] {
-        zk.register(path, "10.0.0.1:80", map(serde_json::json!({}))).await.unwrap();
+        zk.register(path, "10.0.0.1:80", None, map(serde_json::json!({}))).await.unwrap();
     }
     zk
 }
@@ -116,7 +117,7 @@ async fn changes_are_seen_while_walking() {
         if path == "/a" {
             // Not yet visited: a new child of `/a/x` is seen, a deleted
             // subtree is not.
-            zk.create("/a/x/new", "").await.unwrap();
+            zk.create("/a/x/new", "", None).await.unwrap();
             zk.delete_recursive("/b", false, true, false).await.unwrap();
         }
         seen.push(path);
