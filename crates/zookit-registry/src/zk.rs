@@ -72,9 +72,10 @@ impl ZooKeeperBuilder {
     /// Keep trying to connect until `limit` has passed, instead of failing
     /// after the first attempt (zc.zk's `wait=True`, bounded): each attempt
     /// waits up to the client's connection timeout (15 s unless set on
-    /// [`client`](Self::client)), and a new one starts a second after a
-    /// failed one as long as the limit has not passed; every failed attempt
-    /// is logged.
+    /// [`client`](Self::client)), and while the limit has not passed, a new
+    /// one starts a second after a failed one (or at the limit, if sooner).
+    /// Connecting thus fails after the limit and before the limit plus one
+    /// connection timeout. Every failed attempt is logged.
     pub fn wait(mut self, limit: Duration) -> Self {
         self.wait = Some(limit);
         self
@@ -123,13 +124,16 @@ pub(crate) async fn start_session(
     loop {
         match client.start(client.connection_timeout()).await {
             Ok(()) => return Ok(()),
-            Err(cause) => match deadline {
-                Some(deadline) if tokio::time::Instant::now() + RETRY_PAUSE < deadline => {
-                    warn!(%hosts, error = %cause, "can't connect to ZooKeeper yet; trying again");
-                    tokio::time::sleep(RETRY_PAUSE).await;
+            Err(cause) => {
+                let now = tokio::time::Instant::now();
+                match deadline {
+                    Some(deadline) if now < deadline => {
+                        warn!(%hosts, error = %cause, "can't connect to ZooKeeper yet; trying again");
+                        tokio::time::sleep(RETRY_PAUSE.min(deadline - now)).await;
+                    }
+                    _ => return Err(Error::FailedConnect { hosts, cause }),
                 }
-                _ => return Err(Error::FailedConnect { hosts, cause }),
-            },
+            }
         }
     }
 }

@@ -1,6 +1,9 @@
 //! Integration tests of zookit-registry: one binary, one module per subject.
 
+mod acl;
+mod blocking_live;
 mod blocking_readme;
+mod connect;
 mod graph;
 mod live;
 mod parse_errors;
