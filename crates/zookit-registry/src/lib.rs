@@ -1,7 +1,11 @@
 //! Service-registry conventions for ZooKeeper: a Rust port of Python's
 //! [zc.zk](https://pypi.org/project/zc.zk/) 2.1.0.
 //!
-//! This crate holds the server-free half of zc.zk:
+//! On the server, [`ZooKeeper`] is zc.zk's helper: service registration
+//! and discovery, live children and properties, links, and trees imported,
+//! exported, walked and deleted; [`blocking::ZooKeeper`] is the same for
+//! synchronous code, as zc.zk is (see [Blocking](#blocking)). Without a
+//! server:
 //!
 //! - [`value`]: node *properties*. zc.zk stores a node's properties as a JSON
 //!   object in the node's data; people write the values as Python literals
@@ -104,6 +108,67 @@
 //! - Messages are returned (and printed by [`ImportReport::print`]) rather
 //!   than printed as the work goes; if an operation fails, its error is
 //!   returned instead.
+//!
+//! # Registration and live data
+//!
+//! [`ZooKeeper::register`] makes a server's ephemeral node under a
+//! service's providers, with zc.zk's `acl` argument (default: readable by
+//! all) and properties, and makes it again after a session expiry;
+//! [`ZooKeeper::children`] and [`ZooKeeper::properties`] are kept current,
+//! follow symbolic links when their node moves, and call their callbacks at
+//! once and on every change. [`ZooKeeper::create`] takes an ACL too.
+//!
+//! # Blocking
+//!
+//! [`blocking::ZooKeeper`] has zc.zk's names and arguments, for code
+//! without an async runtime: it runs the async helper on a
+//! [`zookit::blocking::Client`]'s background thread, bounds every call by
+//! the client's command timeout, and runs the callbacks of live children
+//! and properties on the client's callback thread, where they may block
+//! and call the helper.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use zookit_registry::blocking::ZooKeeper;
+//! use zookit_registry::value::Map;
+//!
+//! # fn example() -> zookit_registry::Result<()> {
+//! // >>> zk = zc.zk.ZooKeeper('zookeeper.example.com:2181')
+//! let zk = ZooKeeper::connect(Some("zookeeper.example.com:2181"), None, None)?;
+//!
+//! // >>> zk.register('/fooservice/providers', ('192.168.0.42', 8080))
+//! zk.register("/fooservice/providers", "192.168.0.42:8080", None, Map::new())?;
+//!
+//! // >>> addresses = zk.children('/fooservice/providers')
+//! // >>> @zk.children('/fooservice/providers')
+//! // ... def addresses_updated(addresses): ...
+//! let addresses = zk.children("/fooservice/providers")?;
+//! println!("{:?} ({} providers)", addresses.names(), addresses.len());
+//! addresses.on_change(|addresses| {
+//!     println!("addresses changed");
+//!     println!("{:?}", addresses.names());
+//! })?;
+//!
+//! // >>> data = zk.properties('/fooservice')
+//! // >>> data.update(threads=2, secret='123'); data['threads'] = 1
+//! let data = zk.properties("/fooservice", true)?;
+//! data.on_change(|data| println!("data updated: {:?}", data.to_map()))?;
+//! data.insert("threads", 1)?;
+//!
+//! // >>> zk.import_tree(tree_text, trim=True, dry_run=True)
+//! // >>> print zk.export_tree('/fooservice', ephemeral=True),
+//! zk.import_tree("/cms : z4m cms\n  threads = 3\n", "/", Some(true), None, true)?.print();
+//! print!("{}", zk.export_tree("/fooservice", true, None)?);
+//! zk.delete_recursive("/retail", false, false, false)?;
+//!
+//! // >>> for path in zk.walk('/fooservice'): print path
+//! for path in zk.walk("/fooservice", true, false) {
+//!     println!("{}", path?);
+//! }
+//! zk.close()?;
+//! # Ok(())
+//! # }
+//! ```
 
 mod batch;
 pub mod blocking;

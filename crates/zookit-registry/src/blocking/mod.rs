@@ -1,43 +1,8 @@
 //! The registry for synchronous code, as zc.zk is: [`ZooKeeper`] has zc.zk's
 //! names and arguments, and blocks until each call is done.
 //!
-//! ```no_run
-//! use std::time::Duration;
-//! use zookit_registry::blocking::ZooKeeper;
-//! use zookit_registry::value::Map;
-//!
-//! # fn example() -> zookit_registry::Result<()> {
-//! // zc.zk.ZooKeeper('zookeeper.example.com:2181', wait=True)
-//! let zk = ZooKeeper::connect(Some("zookeeper.example.com:2181"), None, Some(Duration::from_secs(60)))?;
-//!
-//! // zk.register('/fooservice/providers', ('192.168.0.42', 8080))
-//! zk.register("/fooservice/providers", "192.168.0.42:8080", None, Map::new())?;
-//!
-//! // @zk.children('/fooservice/providers')
-//! // def addresses_updated(addresses): ...
-//! let addresses = zk.children("/fooservice/providers")?;
-//! addresses.on_change(|addresses| {
-//!     println!("addresses changed");
-//!     println!("{:?}", addresses.names());
-//! })?;
-//!
-//! // data = zk.properties('/fooservice'); data['threads'] = 1
-//! let data = zk.properties("/fooservice", true)?;
-//! println!("{:?}", data.get("database"));
-//! data.on_change(|data| println!("data updated: {:?}", data.to_map()))?;
-//! data.insert("threads", 1)?;
-//!
-//! // zk.import_tree(tree_text, trim=True, dry_run=True); print zk.export_tree(),
-//! zk.import_tree("/lb : ipvs\n  /pools\n", "/", Some(true), None, true)?.print();
-//! print!("{}", zk.export_tree("/", false, None)?);
-//! println!("{}", zk.resolve("/lb/pools/cms/providers")?);
-//! for path in zk.walk("/fooservice", true, false) {
-//!     println!("{}", path?);
-//! }
-//! zk.close()?;
-//! # Ok(())
-//! # }
-//! ```
+//! The [crate documentation](crate#blocking) walks through zc.zk's README
+//! with it.
 //!
 //! # How it works
 //!
