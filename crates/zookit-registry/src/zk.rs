@@ -37,16 +37,37 @@ struct Inner {
     _keeper: Keeper,
 }
 
-/// Options for [`ZooKeeper::builder`].
+/// Options for [`ZooKeeper::builder`], and in its blocking mode for
+/// [`blocking::ZooKeeper::builder`](crate::blocking::ZooKeeper::builder):
+/// one set of options for both helpers, as zookit's
+/// [`ClientBuilder`](zookit::ClientBuilder) is for both clients.
 #[derive(Debug, Default)]
-pub struct ZooKeeperBuilder {
+pub struct ZooKeeperBuilder<M = zookit::Async> {
     hosts: Option<String>,
     session_timeout: Option<Duration>,
     wait: Option<Duration>,
-    client: Option<zookit::ClientBuilder>,
+    client: Option<zookit::ClientBuilder<M>>,
 }
 
-impl ZooKeeperBuilder {
+/// The kind of client a helper of each mode has.
+pub(crate) trait Mode: Sized {
+    /// The client options for the servers in `hosts`.
+    fn client_builder(hosts: String) -> zookit::ClientBuilder<Self>;
+}
+
+impl Mode for zookit::Async {
+    fn client_builder(hosts: String) -> zookit::ClientBuilder<Self> {
+        Client::builder(hosts)
+    }
+}
+
+impl Mode for zookit::blocking::Blocking {
+    fn client_builder(hosts: String) -> zookit::ClientBuilder<Self> {
+        zookit::blocking::Client::builder(hosts)
+    }
+}
+
+impl<M> ZooKeeperBuilder<M> {
     /// The connection string (default: `$ZC_ZK_CONNECTION_STRING`, else
     /// `127.0.0.1:2181`), optionally with a chroot.
     pub fn hosts(mut self, hosts: impl Into<String>) -> Self {
@@ -60,11 +81,13 @@ impl ZooKeeperBuilder {
         self
     }
 
-    /// Every other client option (credentials, TLS, timeouts, ...): the
-    /// helper's client is built from `client` (with the connection string
-    /// of [`hosts`](Self::hosts), if one is set). [`ZooKeeper::close`]
-    /// closes it.
-    pub fn client(mut self, client: zookit::ClientBuilder) -> Self {
+    /// Every other client option (credentials, TLS, SASL, timeouts, and for
+    /// the blocking helper the command timeout): the helper's client is
+    /// built from `client` (with the connection string of
+    /// [`hosts`](Self::hosts), if one is set, and the
+    /// [`session_timeout`](Self::session_timeout), if one is set). The
+    /// helper's `close` closes it.
+    pub fn client(mut self, client: zookit::ClientBuilder<M>) -> Self {
         self.client = Some(client);
         self
     }
@@ -81,6 +104,26 @@ impl ZooKeeperBuilder {
         self
     }
 
+    /// The client's options, with the connection string and the session
+    /// timeout applied, and the wait.
+    pub(crate) fn into_parts(self) -> (zookit::ClientBuilder<M>, Option<Duration>)
+    where
+        M: Mode,
+    {
+        let mut builder = match (self.hosts, self.client) {
+            (Some(hosts), Some(client)) => client.hosts(hosts),
+            (Some(hosts), None) => M::client_builder(hosts),
+            (None, Some(client)) => client,
+            (None, None) => M::client_builder(default_connection_string()),
+        };
+        if let Some(timeout) = self.session_timeout {
+            builder = builder.session_timeout(timeout);
+        }
+        (builder, self.wait)
+    }
+}
+
+impl ZooKeeperBuilder {
     /// Connects. Fails with [`Error::FailedConnect`] if no session can be had
     /// (within the wait, if one was set).
     pub async fn connect(self) -> Result<ZooKeeper> {
@@ -91,21 +134,6 @@ impl ZooKeeperBuilder {
             .map_err(|cause| Error::FailedConnect { hosts: hosts.clone(), cause })?;
         start_session(&client, hosts, wait).await?;
         Ok(ZooKeeper::new(client, true, Runner::InPlace))
-    }
-
-    /// The client's options, with the connection string and the session
-    /// timeout applied, and the wait.
-    pub(crate) fn into_parts(self) -> (zookit::ClientBuilder, Option<Duration>) {
-        let mut builder = match (self.hosts, self.client) {
-            (Some(hosts), Some(client)) => client.hosts(hosts),
-            (Some(hosts), None) => Client::builder(hosts),
-            (None, Some(client)) => client,
-            (None, None) => Client::builder(default_connection_string()),
-        };
-        if let Some(timeout) = self.session_timeout {
-            builder = builder.session_timeout(timeout);
-        }
-        (builder, self.wait)
     }
 }
 

@@ -13,8 +13,9 @@
 //!   and errors are the async registry's.
 //! - **Every call is bounded** by the client's [command
 //!   timeout](zookit::blocking::Client::command_timeout) (default: twice
-//!   the session timeout, at least 5 s; set it with
-//!   [`ZooKeeperBuilder::command_timeout`]); past it the call fails with
+//!   the session timeout, at least 5 s; set it on the client options:
+//!   `ZooKeeper::builder().client(zookit::blocking::Client::builder("").command_timeout(..))`);
+//!   past it the call fails with
 //!   [`ErrorKind::Timeout`](zookit::ErrorKind::Timeout), and what it did
 //!   may or may not have been applied. Imports, exports and deletions of
 //!   large trees may need a longer one. Connecting waits at most the wait,

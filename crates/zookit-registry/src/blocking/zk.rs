@@ -5,6 +5,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use bytes::Bytes;
+use zookit::blocking::Blocking;
 use zookit::{Acl, Stat};
 
 use crate::callbacks::Runner;
@@ -29,64 +30,21 @@ pub struct ZooKeeper {
     client: zookit::blocking::Client,
 }
 
-/// Options for [`ZooKeeper::builder`]: those of the async
-/// [`crate::ZooKeeperBuilder`], and the command timeout.
-#[derive(Debug, Default)]
-pub struct ZooKeeperBuilder {
-    inner: crate::ZooKeeperBuilder,
-    command_timeout: Option<Duration>,
-}
+/// Options for [`ZooKeeper::builder`]: the async helper's
+/// [`crate::ZooKeeperBuilder`] in its blocking mode, whose client options
+/// are a [`zookit::blocking::ClientBuilder`] (with the [command
+/// timeout](zookit::ClientBuilder#method.command_timeout): imports, exports
+/// and recursive deletions of large trees may need more than the default).
+pub type ZooKeeperBuilder = crate::ZooKeeperBuilder<Blocking>;
 
-impl ZooKeeperBuilder {
-    /// The connection string; see [`crate::ZooKeeperBuilder::hosts`].
-    pub fn hosts(mut self, hosts: impl Into<String>) -> Self {
-        self.inner = self.inner.hosts(hosts);
-        self
-    }
-
-    /// The session timeout to ask for; see
-    /// [`crate::ZooKeeperBuilder::session_timeout`].
-    pub fn session_timeout(mut self, timeout: Duration) -> Self {
-        self.inner = self.inner.session_timeout(timeout);
-        self
-    }
-
-    /// Keep trying to connect until `limit` has passed; see
-    /// [`crate::ZooKeeperBuilder::wait`].
-    pub fn wait(mut self, limit: Duration) -> Self {
-        self.inner = self.inner.wait(limit);
-        self
-    }
-
-    /// Every other client option (credentials, TLS, SASL, timeouts, ...):
-    /// see [`crate::ZooKeeperBuilder::client`]. The blocking client is made
-    /// from these options ([`zookit::ClientBuilder::blocking`]).
-    pub fn client(mut self, client: zookit::ClientBuilder) -> Self {
-        self.inner = self.inner.client(client);
-        self
-    }
-
-    /// How long each blocking call waits before it fails with
-    /// [`ErrorKind::Timeout`](zookit::ErrorKind::Timeout); see
-    /// [`zookit::ClientBuilder::command_timeout`](zookit::ClientBuilder#method.command_timeout).
-    /// Imports, exports and recursive deletions of large trees may need
-    /// more than the default.
-    pub fn command_timeout(mut self, timeout: Duration) -> Self {
-        self.command_timeout = Some(timeout);
-        self
-    }
-
+impl crate::ZooKeeperBuilder<Blocking> {
     /// Connects: starts the blocking client's threads and its session.
     /// Fails with [`Error::FailedConnect`] if no session can be had (within
     /// the wait, if one was set); waits at most the wait, plus the
     /// connection timeout and the command timeout.
     pub fn connect(self) -> Result<ZooKeeper> {
-        let (builder, wait) = self.inner.into_parts();
+        let (builder, wait) = self.into_parts();
         let hosts = builder.connect_string().to_owned();
-        let mut builder = builder.blocking();
-        if let Some(timeout) = self.command_timeout {
-            builder = builder.command_timeout(timeout);
-        }
         let client = builder
             .build()
             .map_err(|cause| Error::FailedConnect { hosts: hosts.clone(), cause })?;

@@ -69,7 +69,8 @@ async fn register_and_create_take_an_acl() {
 #[test]
 fn blocking_register_and_create_take_an_acl() {
     let hosts = chroot_hosts("blocking-acl");
-    let owner = blocking::ZooKeeper::builder().client(owner_options(&hosts)).connect().unwrap();
+    let owner =
+        blocking::ZooKeeper::builder().client(owner_options(&hosts).blocking()).connect().unwrap();
     let stranger = blocking::ZooKeeper::connect(Some(&hosts), None, None).unwrap();
 
     owner.create("/svc", "", Some(readable_by_all())).unwrap();

@@ -101,7 +101,7 @@ fn live_callbacks_go_on_across_a_cut_and_a_session_expiry() {
     direct.create("/config", r#"{"v":0}"#).send().unwrap();
     let zk = ZooKeeper::builder()
         .hosts(format!("{}{chroot}", proxy.addr()))
-        .client(zookit::Client::builder("").auth("digest", "owner:owner-secret"))
+        .client(zookit::blocking::Client::builder("").auth("digest", "owner:owner-secret"))
         .connect()
         .unwrap();
     let acl = vec![
@@ -167,4 +167,34 @@ fn live_callbacks_go_on_across_a_cut_and_a_session_expiry() {
     assert!(versions.lock().unwrap().iter().all(|(thread, _)| *thread == callback_thread));
     thread::sleep(Duration::from_millis(100));
     assert_eq!(direct.get_children("/providers").unwrap(), ["10.0.0.1:80"], "registered once");
+}
+
+#[test]
+fn every_call_is_bounded_by_the_command_timeout() {
+    let proxy = Proxy::start(shared().member_address(0)).unwrap();
+    let chroot = unique_chroot("blocking-bounded");
+    let zk = ZooKeeper::builder()
+        .hosts(format!("{}{chroot}", proxy.addr()))
+        .client(zookit::blocking::Client::builder("").command_timeout(Duration::from_secs(1)))
+        .connect()
+        .unwrap();
+    assert_eq!(zk.client().command_timeout(), Duration::from_secs(1));
+    zk.client().ensure_path("/").unwrap();
+
+    proxy.stall();
+    let err = zk.export_tree("/", false, None).unwrap_err();
+    let cause = match &err {
+        zookit_registry::Error::ZooKeeper(cause) => cause,
+        other => panic!("expected a ZooKeeper error, got {other:?}"),
+    };
+    assert!(matches!(cause.kind(), zookit::ErrorKind::Timeout(_)), "{err}");
+    assert_eq!(cause.op(), Some("export_tree"));
+    let mut walk = zk.walk("/", true, false);
+    assert!(walk.next().unwrap().is_err(), "a step that timed out");
+    assert!(walk.next().is_none(), "ends the walk");
+
+    // The session survives the stall; the helper goes on.
+    proxy.pass();
+    assert_eq!(zk.export_tree("/", false, None).unwrap(), "\n");
+    assert_eq!(zk.walk("/", true, false).paths().unwrap(), ["/"]);
 }

@@ -81,11 +81,12 @@ async fn the_wait_is_bounded() {
 fn blocking_wait_and_its_bound() {
     let proxy = server_not_up();
     let hosts = proxy.addr().to_string();
-    let err = blocking::ZooKeeper::builder().client(options(&hosts)).connect().unwrap_err();
+    let err =
+        blocking::ZooKeeper::builder().client(options(&hosts).blocking()).connect().unwrap_err();
     assert_failed_connect(&err, &hosts);
     let start = Instant::now();
     let err = blocking::ZooKeeper::builder()
-        .client(options(&hosts))
+        .client(options(&hosts).blocking())
         .wait(ATTEMPT * 2)
         .connect()
         .unwrap_err();
@@ -94,7 +95,9 @@ fn blocking_wait_and_its_bound() {
 
     let connecting = std::thread::spawn({
         let hosts = hosts.clone();
-        move || blocking::ZooKeeper::builder().client(options(&hosts)).wait(WAIT).connect()
+        move || {
+            blocking::ZooKeeper::builder().client(options(&hosts).blocking()).wait(WAIT).connect()
+        }
     });
     std::thread::sleep(ATTEMPT * 5 / 2);
     assert!(!connecting.is_finished(), "still trying");
