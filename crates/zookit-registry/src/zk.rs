@@ -150,7 +150,7 @@ pub(crate) async fn start_session(
 ) -> Result<()> {
     let deadline = wait.map(|wait| tokio::time::Instant::now() + wait);
     loop {
-        match client.start(client.connection_timeout()).await {
+        match client.start().await {
             Ok(()) => return Ok(()),
             Err(cause) => {
                 let now = tokio::time::Instant::now();

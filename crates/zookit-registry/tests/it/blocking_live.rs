@@ -142,7 +142,7 @@ fn live_callbacks_go_on_across_a_cut_and_a_session_expiry() {
 
     // A real session expiry: the registration goes with the session and
     // comes back, with its ACL, in a new one; the callbacks go on.
-    expire_session(&proxy, &chroot, (session, password));
+    expire_session(&proxy, (session, password));
     assert!(direct.exists(node).unwrap().is_none(), "gone with the session");
     direct.set("/config", r#"{"v":2}"#).send().unwrap();
     proxy.pass();

@@ -256,7 +256,7 @@ async fn registrations_survive_a_session_expiry() {
     zk.register("/providers", "10.1.1.1:80", None, map(json!({"weight": 2}))).await.unwrap();
 
     let (id, password) = zk.client().client_id().unwrap();
-    expire_session(&proxy, &chroot, (id, password));
+    expire_session(&proxy, (id, password));
     assert!(direct.exists(node).await.unwrap().is_none(), "gone with the session");
     proxy.pass();
 

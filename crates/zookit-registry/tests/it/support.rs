@@ -104,20 +104,12 @@ impl Printed {
 }
 
 /// Expires the session `(id, password)` of a client of the shared server
-/// (in `chroot`) connected through `proxy`, as Curator's KillSession does:
-/// the client is kept off (its connection cut, new ones refused) while
-/// another connection takes the session over and closes it. The proxy is
-/// left refusing: [`Proxy::pass`] lets the client hear that its session
-/// expired.
-pub(crate) fn expire_session(proxy: &Proxy, chroot: &str, (id, password): (i64, Bytes)) {
+/// connected through `proxy`, while the client is kept off (its connection
+/// cut, new ones refused). The proxy is left refusing: [`Proxy::pass`] lets
+/// the client hear that its session expired.
+pub(crate) fn expire_session(proxy: &Proxy, (id, password): (i64, Bytes)) {
     proxy.refuse();
     proxy.drop_connections();
-    let hosts = shared().connect_string_with_chroot(chroot);
-    off_runtime(move || {
-        let killer = zookit::blocking::Client::builder(hosts)
-            .session(id, &password)
-            .connect()
-            .expect("takes the session over");
-        killer.stop().expect("closes the session");
-    });
+    zookit_testing::expire_session(shared().member_address(0), id, &password, WAIT)
+        .expect("the session expires");
 }
