@@ -55,8 +55,7 @@ pub(crate) fn call_all<T>(callbacks: Vec<Callback<T>>, object: &T, path: &str) -
         .collect()
 }
 
-/// Where a helper runs its users' functions (callbacks and registration
-/// hooks).
+/// Where a helper runs the callbacks of its live children and properties.
 #[derive(Clone, Debug, Default)]
 pub(crate) enum Runner {
     /// In place, on the task that saw the change (the async helper).
