@@ -89,33 +89,54 @@ impl Runner {
 pub(crate) struct Callbacks<T> {
     path: String,
     runner: Runner,
-    list: Mutex<Vec<Callback<T>>>,
+    list: Mutex<List<T>>,
+}
+
+/// The callbacks kept, and how many notifications have taken them.
+struct List<T> {
+    callbacks: Vec<Callback<T>>,
+    notifications: u64,
 }
 
 impl<T: Send + 'static> Callbacks<T> {
     /// No callbacks yet; they will run on `runner`.
     pub(crate) fn new(path: &str, runner: Runner) -> Self {
-        Self { path: path.to_owned(), runner, list: Mutex::new(Vec::new()) }
+        let list = List { callbacks: Vec::new(), notifications: 0 };
+        Self { path: path.to_owned(), runner, list: Mutex::new(list) }
     }
 
-    fn list(&self) -> MutexGuard<'_, Vec<Callback<T>>> {
+    fn list(&self) -> MutexGuard<'_, List<T>> {
         self.list.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Calls `callback` with `object` at once, here, and keeps it unless it
-    /// failed.
+    /// failed. Should a change be notified while it runs (the callback is
+    /// not in the list yet), it is called again, so that it misses none.
     pub(crate) fn add(&self, callback: Callback<T>, object: &T) {
-        let kept = call_all(vec![callback], object, &self.path);
-        self.list().extend(kept);
+        let mut callbacks = vec![callback];
+        let mut seen = self.list().notifications;
+        loop {
+            callbacks = call_all(callbacks, object, &self.path);
+            let mut list = self.list();
+            if list.notifications == seen {
+                list.callbacks.extend(callbacks);
+                return;
+            }
+            seen = list.notifications;
+        }
     }
 
     /// Calls every callback with `object` where the runner runs them; keeps
     /// those that succeed, and those added meanwhile.
     pub(crate) async fn notify(&self, object: T) {
-        let callbacks = std::mem::take(&mut *self.list());
+        let callbacks = {
+            let mut list = self.list();
+            list.notifications += 1;
+            std::mem::take(&mut list.callbacks)
+        };
         let kept = self.runner.call_all(callbacks, object, self.path.clone()).await;
         let mut list = self.list();
-        let added = std::mem::replace(&mut *list, kept);
-        list.extend(added);
+        let added = std::mem::replace(&mut list.callbacks, kept);
+        list.callbacks.extend(added);
     }
 }
