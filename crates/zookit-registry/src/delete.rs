@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use crate::batch::{Write, apply};
 use crate::pipeline::{ReadOptions, Znode, read_subtrees};
-use crate::resolve::child_path;
 use crate::{Result, ZooKeeper};
+use zookit::join_path;
 
 impl ZooKeeper {
     /// Deletes the node at `path` and everything below it (zc.zk's
@@ -84,7 +84,7 @@ impl DeletePlan {
         };
         let mut ephemeral_child = false;
         for name in &znode.children {
-            let kept = self.node(tree, &child_path(path, name), dry_run, force, false);
+            let kept = self.node(tree, &join_path(path, name), dry_run, force, false);
             ephemeral_child |= kept;
         }
         if ephemeral_child {

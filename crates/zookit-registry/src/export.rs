@@ -3,10 +3,10 @@
 use std::collections::HashMap;
 
 use crate::pipeline::{ReadOptions, Znode, read_subtrees};
-use crate::resolve::child_path;
 use crate::tree::{ExportOptions, Node, export_text};
 use crate::value::decode_node_data;
 use crate::{Result, ZooKeeper};
+use zookit::{join_path, last_name};
 
 impl ZooKeeper {
     /// Reads the tree at `path` into the [tree model](crate::tree): each
@@ -27,7 +27,7 @@ impl ZooKeeper {
             hide_reserved: path == "/",
         };
         let mut nodes = read_subtrees(self.client(), &[path.to_owned()], options).await?;
-        let name = path.rsplit('/').next().unwrap_or_default().to_owned();
+        let name = last_name(path).to_owned();
         Ok(build(&mut nodes, path, name))
     }
 
@@ -82,7 +82,7 @@ fn build(nodes: &mut HashMap<String, Znode>, path: &str, name: String) -> Option
     let znode = nodes.remove(path)?;
     let mut node = Node::from_properties(name, decode_node_data(&znode.data));
     for child in znode.children {
-        let child_path = child_path(path, &child);
+        let child_path = join_path(path, &child);
         if let Some(child_node) = build(nodes, &child_path, child.clone()) {
             node.children.insert(child, child_node);
         }

@@ -11,10 +11,10 @@ use zookit::{Acl, Client, Stat};
 use crate::batch::{Write, apply};
 use crate::delete::DeletePlan;
 use crate::pipeline::{Pipeline, ReadOptions, Znode, children_of, read_subtrees};
-use crate::resolve::child_path;
 use crate::tree::{Node, parse_tree};
 use crate::value::{decode_node_data, encode_node_data};
 use crate::{Result, ZooKeeper};
+use zookit::join_path;
 
 /// What an import did, or with `dry_run` would do.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -190,7 +190,7 @@ fn read_children<'a>(
     dry_run: bool,
 ) {
     for (name, child) in &node.children {
-        let path = child_path(parent, name);
+        let path = join_path(parent, name);
         pipeline.push(read_one(client.clone(), path.clone(), dry_run));
         waiting.insert(path, child);
     }
@@ -224,15 +224,15 @@ async fn read_node(client: &Client, path: &str, dry_run: bool) -> zookit::Result
 fn extra_paths(tree: &Node, base: &str, existing: &HashMap<String, Existing>) -> Vec<String> {
     let mut extras = Vec::new();
     let mut stack: Vec<(String, &Node)> =
-        tree.children.iter().map(|(name, child)| (child_path(base, name), child)).collect();
+        tree.children.iter().map(|(name, child)| (join_path(base, name), child)).collect();
     while let Some((path, node)) = stack.pop() {
         let Some(found) = existing.get(&path) else { continue };
         for name in &found.children {
             if !node.children.contains_key(name) {
-                extras.push(child_path(&path, name));
+                extras.push(join_path(&path, name));
             }
         }
-        stack.extend(node.children.iter().map(|(name, child)| (child_path(&path, name), child)));
+        stack.extend(node.children.iter().map(|(name, child)| (join_path(&path, name), child)));
     }
     extras
 }
@@ -252,7 +252,7 @@ impl Planner<'_> {
         if !top {
             let children = self.existing.get(path).map_or(&[][..], |found| &found.children[..]);
             for name in children.iter().filter(|name| !node.children.contains_key(*name)) {
-                let extra = child_path(path, name);
+                let extra = join_path(path, name);
                 match self.trim {
                     Some(true) => {
                         self.plan.node(self.extras, &extra, self.dry_run, false, true);
@@ -263,7 +263,7 @@ impl Planner<'_> {
             }
         }
         for (name, child) in &node.children {
-            let path = child_path(path, name);
+            let path = join_path(path, name);
             let properties = child.stored_properties();
             match (self.existing.get(&path), self.dry_run) {
                 (Some(found), true) => {

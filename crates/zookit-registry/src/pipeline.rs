@@ -14,7 +14,7 @@ use futures_util::stream::FuturesUnordered;
 use zookit::{Client, Stat};
 
 use crate::Result;
-use crate::resolve::child_path;
+use zookit::join_path;
 
 /// How many tasks (of one or two requests each) run at once at most.
 pub(crate) const WINDOW: usize = 256;
@@ -108,7 +108,7 @@ pub(crate) async fn read_subtrees(
             znode.children.retain(|name| name != "zookeeper");
         }
         for name in &znode.children {
-            pipeline.push(read_znode(client.clone(), child_path(&path, name), options.data, false));
+            pipeline.push(read_znode(client.clone(), join_path(&path, name), options.data, false));
         }
         nodes.insert(path, znode);
     }

@@ -5,7 +5,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use zookit::acl::read_acl_unsafe;
-use zookit::{Acl, Client};
+use zookit::{Acl, Client, join_path};
 
 use crate::value::{Map, Value, encode_node_data};
 use crate::{Error, Result, ZooKeeper};
@@ -173,7 +173,7 @@ impl ZooKeeper {
             let mut properties = properties.clone();
             properties.entry("pid").or_insert_with(|| Value::from(std::process::id()));
             let properties = self.run_hooks(&parent, &name, properties)?;
-            let path = crate::resolve::child_path(&parent, &name);
+            let path = join_path(&parent, &name);
             let registration =
                 Registration { path, data: encode_node_data(&properties), acl: acl.clone() };
             create_registration(self.client(), &registration, session).await?;
@@ -202,7 +202,7 @@ impl ZooKeeper {
     pub async fn unregister(&self, path: &str, address: &str) -> Result<()> {
         let parent = self.resolve(path).await?;
         for name in address_names(address)? {
-            let path = crate::resolve::child_path(&parent, &name);
+            let path = join_path(&parent, &name);
             self.registrations().lock().entries.retain(|e| e.path != path);
             match self.client().delete(&path).await {
                 Err(e) if !e.is_no_node() => return Err(e.into()),

@@ -3,6 +3,8 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use zookit::{join_path, last_name};
+
 use crate::tree::{LINK_SUFFIX, normalize_path, resolve_link_target};
 use crate::value::{Value, decode_node_data, encode_node_data};
 use crate::{Error, Result, ZooKeeper};
@@ -33,7 +35,7 @@ impl ZooKeeper {
             };
             let base = if base.is_empty() { "/".to_owned() } else { base.to_owned() };
             let base = self.resolve_seen(base, seen).await?;
-            let candidate = child_path(&base, name);
+            let candidate = join_path(&base, name);
             if self.client().exists(&candidate).await?.is_some() {
                 return Ok(candidate);
             }
@@ -63,7 +65,7 @@ impl ZooKeeper {
     /// `source` ends with `/`, the target's name is appended.
     pub async fn ln(&self, target: &str, source: &str) -> Result<()> {
         let source = match source.strip_suffix('/') {
-            Some(dir) => child_path(dir, target.rsplit('/').next().unwrap_or_default()),
+            Some(dir) => join_path(dir, last_name(target)),
             None => source.to_owned(),
         };
         let Some((parent, name)) = source.rsplit_once('/').filter(|(_, name)| !name.is_empty())
@@ -77,9 +79,4 @@ impl ZooKeeper {
         self.client().set(&parent, encode_node_data(&properties)).version(stat.version).await?;
         Ok(())
     }
-}
-
-/// `parent/name`, minding the root.
-pub(crate) fn child_path(parent: &str, name: &str) -> String {
-    if parent == "/" { format!("/{name}") } else { format!("{parent}/{name}") }
 }

@@ -2,8 +2,8 @@
 
 use zookit::{Client, Stat};
 
-use crate::resolve::child_path;
 use crate::{Result, ZooKeeper};
+use zookit::join_path;
 
 impl ZooKeeper {
     /// Walks the tree at `path` (zc.zk's `walk`): the node, then the
@@ -80,7 +80,7 @@ impl Walk {
     pub async fn next(&mut self) -> Option<Result<&mut WalkEntry>> {
         if let Some((entry, read)) = self.current.take() {
             let children = read.unwrap_or(entry.children);
-            self.pending.extend(children.iter().rev().map(|name| child_path(&entry.path, name)));
+            self.pending.extend(children.iter().rev().map(|name| join_path(&entry.path, name)));
         }
         loop {
             let path = self.pending.pop()?;

@@ -104,11 +104,7 @@ impl Graph {
             if let Some((service, _)) = self.services.get_key_value(candidate) {
                 return Some(service);
             }
-            candidate = match candidate.rfind('/') {
-                Some(0) if candidate.len() > 1 => "/",
-                Some(slash) if slash > 0 => &candidate[..slash],
-                _ => return None,
-            };
+            candidate = zookit::parent_path(candidate)?;
         }
     }
 
@@ -151,8 +147,7 @@ impl Graph {
 /// Every node of the tree with its path, parents first.
 fn collect<'a>(node: &'a Node, path: String, out: &mut Vec<(String, &'a Node)>) {
     for (name, child) in &node.children {
-        let child_path = if path == "/" { format!("/{name}") } else { format!("{path}/{name}") };
-        collect(child, child_path, out);
+        collect(child, zookit::join_path(&path, name), out);
     }
     out.push((path, node));
 }
