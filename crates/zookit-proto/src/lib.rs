@@ -97,3 +97,8 @@ pub use watcher::{AddWatchMode, EventType, KeeperState, WatcherEvent, WatcherTyp
 /// The path of the node that holds the ensemble's dynamic configuration
 /// (`getConfig` is a `getData` of this node).
 pub const CONFIG_NODE: &str = "/zookeeper/config";
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

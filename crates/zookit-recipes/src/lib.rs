@@ -315,3 +315,8 @@ pub use partitioner::{
 pub use party::{Party, ShallowParty, default_identifier};
 pub use queue::{DEFAULT_PRIORITY, LockingQueue, MAX_PRIORITY, Queue};
 pub use semaphore::Semaphore;
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -200,3 +200,8 @@ pub use zk::{
     default_connection_string,
 };
 pub use zookit::acl::{open_acl_unsafe, read_acl_unsafe};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -294,3 +294,8 @@ pub use zookit_proto::{
     Acl, AddWatchMode, ClientInfo, CreateMode, DecodeError, ErrorCode, EventType, Id, KeeperState,
     PathError, PathRule, Perms, Stat, WatcherType, is_within, join_path, last_name, parent_path,
 };
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
