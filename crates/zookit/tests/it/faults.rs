@@ -251,7 +251,7 @@ async fn credentials_stay_in_force_after_a_reconnect() {
     assert!(users.contains(&"alice".to_owned()) && users.contains(&"bob".to_owned()), "{users:?}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_watch_callback_runs_off_the_driver_and_may_call_the_client() {
     let chroot = unique_chroot("callback");
     let zk = Client::connect(shared().connect_string_with_chroot(&chroot)).await.unwrap();
@@ -260,12 +260,12 @@ async fn a_watch_callback_runs_off_the_driver_and_may_call_the_client() {
     let (tx, rx) = tokio::sync::oneshot::channel();
     let inner = zk.clone();
     watch.on_event(move |event| {
-        // A blocking wait inside a callback would stall a driver; this one
-        // runs on its own task, so the client keeps working meanwhile.
-        tokio::spawn(async move {
-            let data = inner.get("/n").await.map(|(data, _)| data);
-            let _ = tx.send((event, data));
+        // Waits for the client inside the callback: were the callback run
+        // by the driver, the answer could never come.
+        let data = tokio::task::block_in_place(|| {
+            tokio::runtime::Handle::current().block_on(inner.get("/n"))
         });
+        let _ = tx.send((event, data.map(|(data, _)| data)));
     });
     zk.set("/n", "changed").await.unwrap();
     let (event, data) = bounded("the callback", rx).await.unwrap();
