@@ -11,13 +11,13 @@
 //! names and semantics). Contenders queue as ephemeral sequential nodes and
 //! each watches only the one just before it, so a release wakes one
 //! contender. `acquire(blocking, timeout)` says whether it got the lock; it
-//! fails with [`LockError::Timeout`] once `timeout` passes,
-//! [`LockError::Cancelled`] on `cancel()` (from any task), and at once when
+//! fails with [`is_timeout`](Error::is_timeout) once `timeout` passes,
+//! [`is_cancelled`](Error::is_cancelled) on `cancel()` (from any task), and at once when
 //! the client is stopped or was never started.
 //!
 //! ```no_run
 //! # async fn do_the_work() {}
-//! # async fn example(zk: zookit::Client) -> Result<(), zookit_recipes::LockError> {
+//! # async fn example(zk: zookit::Client) -> zookit_recipes::Result<()> {
 //! use std::time::Duration;
 //! use zookit_recipes::Lock;
 //!
@@ -42,12 +42,12 @@
 //!
 //! [`Semaphore`] lets up to `max_leases` holders in at a time (kazoo's: the
 //! number is stored in the semaphore's node, and a semaphore created with
-//! another number fails with [`LockError::MaxLeasesMismatch`]). A lease is
+//! another number fails with [`is_max_leases_mismatch`](Error::is_max_leases_mismatch)). A lease is
 //! taken only while a lock on the lease pool is held, checked by the same
 //! transaction that creates the lease, so no fault lets more in.
 //!
 //! ```no_run
-//! # async fn example(zk: zookit::Client) -> Result<(), zookit_recipes::LockError> {
+//! # async fn example(zk: zookit::Client) -> zookit_recipes::Result<()> {
 //! use zookit_recipes::Semaphore;
 //!
 //! let semaphore = Semaphore::new(&zk, "/leasepath", "my-identifier", 3);
@@ -66,7 +66,7 @@
 //! the lock, with the same states.
 //!
 //! ```no_run
-//! # async fn example(zk: zookit::Client) -> Result<(), zookit_recipes::LockError> {
+//! # async fn example(zk: zookit::Client) -> zookit_recipes::Result<()> {
 //! use std::time::Duration;
 //! use zookit_recipes::{Election, LatchEvent, LeaderLatch};
 //!
@@ -139,7 +139,7 @@
 //! left (kazoo's `Barrier` and `DoubleBarrier`). Every wait is bounded.
 //!
 //! ```no_run
-//! # async fn example(zk: zookit::Client) -> zookit::Result<()> {
+//! # async fn example(zk: zookit::Client) -> zookit_recipes::Result<()> {
 //! use std::time::Duration;
 //! use zookit_recipes::{Barrier, DoubleBarrier};
 //!
@@ -166,15 +166,15 @@
 //! Curator's `SharedCount` and `DistributedAtomicLong` formats).
 //!
 //! ```no_run
-//! # async fn example(zk: zookit::Client) -> zookit::Result<()> {
+//! # async fn example(zk: zookit::Client) -> zookit_recipes::Result<()> {
 //! use zookit_recipes::Counter;
 //!
-//! let mut counter = Counter::new(&zk, "/int", 0);
+//! let counter = Counter::new(&zk, "/int", 0);
 //! counter.add(2).await?; // kazoo: counter += 2
 //! counter.sub(1).await?; // kazoo: counter -= 1
 //! assert_eq!(counter.value().await?, 1);
 //! assert_eq!((counter.pre_value(), counter.post_value()), (Some(2), Some(1)));
-//! let mut shared = Counter::shared_count(&zk, "/curator", 0);
+//! let shared = Counter::shared_count(&zk, "/curator", 0);
 //! shared.add(1).await?;
 //! # Ok(())
 //! # }
@@ -187,7 +187,7 @@
 //! node, so listing them is one request).
 //!
 //! ```no_run
-//! # async fn example(zk: zookit::Client) -> zookit::Result<()> {
+//! # async fn example(zk: zookit::Client) -> zookit_recipes::Result<()> {
 //! use zookit_recipes::Party;
 //!
 //! let party = Party::new(&zk, "/party", "worker-1");
@@ -207,7 +207,7 @@
 //! each is consumed exactly once.
 //!
 //! ```no_run
-//! # async fn example(zk: zookit::Client) -> zookit::Result<()> {
+//! # async fn example(zk: zookit::Client) -> zookit_recipes::Result<()> {
 //! use std::time::Duration;
 //! use zookit_recipes::{DEFAULT_PRIORITY, LockingQueue, Queue};
 //!
@@ -234,7 +234,7 @@
 //! lease recipes, in kazoo's stored format).
 //!
 //! ```no_run
-//! # async fn example(zk: zookit::Client) -> zookit::Result<()> {
+//! # async fn example(zk: zookit::Client) -> zookit_recipes::Result<()> {
 //! use std::time::Duration;
 //! use zookit_recipes::NonBlockingLease;
 //!
@@ -258,7 +258,7 @@
 //! (never allocating for ever, kazoo's issue #392).
 //!
 //! ```no_run
-//! # async fn example(zk: zookit::Client) -> zookit::Result<()> {
+//! # async fn example(zk: zookit::Client) -> zookit_recipes::Result<()> {
 //! use std::time::Duration;
 //! use zookit_recipes::{PartitionState, SetPartitioner};
 //!
@@ -287,31 +287,49 @@
 //! [`zookit::blocking::Client`]: `zookit_recipes::blocking::Counter::new(&zk,
 //! "/int", 0)`, and so on; every blocking call is bounded in time.
 
+mod acquirer;
 mod barrier;
 pub mod blocking;
+mod connection;
 mod contenders;
 mod counter;
 mod election;
+mod error;
+mod guard;
 mod hold;
+mod ids;
+mod latch;
 mod lease;
+mod limits;
 mod lock;
 mod partitioner;
 mod party;
 mod queue;
+mod removal;
+mod runtime;
 mod semaphore;
 mod signal;
+mod state;
+mod sync;
+mod transaction;
+mod wait;
 
 pub use barrier::{Barrier, DoubleBarrier};
 pub use counter::{Change, Counter, CounterValue};
-pub use election::{Election, LatchEvent, LatchEvents, LeaderLatch, Leadership};
+pub use election::{Election, Leadership};
+pub use error::{Error, Result};
+pub use guard::LockGuard;
+pub use ids::default_identifier;
+pub use latch::{LatchEvent, LatchEvents, LeaderLatch};
 pub use lease::{
     DEFAULT_LEASE_LOCK_TIMEOUT, LeaseOptions, MultiNonBlockingLease, NonBlockingLease,
 };
-pub use lock::{Lock, LockError, LockGuard, LockState, LockStates, ReadLock, WriteLock};
+pub use lock::{Lock, ReadLock, WriteLock};
 pub use partitioner::{
     DEFAULT_ACQUIRE_TIMEOUT, DEFAULT_MAX_REACTION_TIME, DEFAULT_TIME_BOUNDARY, PartitionFunc,
     PartitionState, SetPartitioner, SetPartitionerBuilder, default_partitioner,
 };
-pub use party::{Party, ShallowParty, default_identifier};
+pub use party::{Party, ShallowParty};
 pub use queue::{DEFAULT_PRIORITY, LockingQueue, MAX_PRIORITY, Queue};
 pub use semaphore::Semaphore;
+pub use state::{LockState, LockStates};

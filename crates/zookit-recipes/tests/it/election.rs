@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use zookit::Client;
-use zookit_recipes::{Election, LatchEvent, LeaderLatch, Lock, LockError, LockState};
+use zookit_recipes::{Election, LatchEvent, LeaderLatch, Lock, LockState};
 use zookit_testing::{Proxy, shared, unique_chroot};
 
 use crate::locks::{
@@ -91,7 +91,7 @@ async fn a_latch_leads_until_closed_and_the_next_takes_over() {
         .map(|(i, c)| LeaderLatch::new(c, "/latch", format!("p{i}")))
         .collect();
     let err = latches[0].wait_for_leadership(Some(Duration::from_millis(10))).await.unwrap_err();
-    assert!(matches!(err, LockError::NotRunning { .. }), "not started: {err}");
+    assert!(err.is_not_running(), "not started: {err}");
 
     let mut events = latches[0].events();
     latches[0].start().unwrap();
@@ -172,7 +172,7 @@ async fn a_latch_gives_up_leadership_while_suspended_and_takes_part_again_after_
     eventually("expired", WAIT, || async { zk.client_state() == zookit::ClientState::Expired })
         .await;
     let err = latch.wait_for_leadership(Some(WAIT)).await.unwrap_err();
-    assert!(err.client_error().is_some_and(zookit::Error::is_session_expired), "{err}");
+    assert!(err.is_session_expired(), "{err}");
     bounded("restart", zk.restart()).await.unwrap();
     eventually("takes part again", WAIT, || async { children(&direct, "/latch").await.len() == 2 })
         .await;
