@@ -26,6 +26,17 @@ async fn an_int_counter_as_in_kazoos_docs() {
 }
 
 #[tokio::test]
+async fn clones_are_the_same_counter_and_share_the_last_change() {
+    let zk = sessions("counter-clones", 1).await;
+    let counter = Counter::new(&zk[0], "/shared", 10);
+    let clone = counter.clone();
+    let adding = tokio::spawn(async move { clone.add(5).await });
+    assert_eq!(within("the add", adding).await.unwrap().unwrap(), 15);
+    assert_eq!(counter.last_change(), Some(Change { pre: 10, post: 15 }));
+    assert_eq!(counter.sub(20).await.unwrap(), -5);
+}
+
+#[tokio::test]
 async fn a_float_counter_as_in_kazoos_docs() {
     let zk = sessions("counter-float", 1).await;
     let counter = Counter::new(&zk[0], "/float", 1.0);

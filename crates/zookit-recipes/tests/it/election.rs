@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use zookit::Client;
 use zookit_recipes::{Election, LatchEvent, LeaderLatch, Lock, LockState};
@@ -80,6 +80,74 @@ async fn cancel_ends_a_run_waiting_to_be_elected() {
     assert!(!ran.load(Ordering::SeqCst), "never ran");
     holder.release().await.unwrap();
     no_children_left(&zk[0], "/election").await;
+}
+
+#[tokio::test]
+async fn one_cancel_ends_a_run_made_before_it_even_if_not_yet_polled() {
+    let zk = clients("election-cancel-early", 2).await;
+    let holder = Lock::new(&zk[0], "/election", "a lock holder");
+    holder.acquire(true, None).await.unwrap();
+    let election = Election::new(&zk[1], "/election", "candidate");
+    // The run is asked for, then cancelled before it sent anything.
+    let run = election.run(|_| async {});
+    election.cancel();
+    let err = bounded("the cancelled run", run).await.unwrap_err();
+    assert!(err.is_cancelled(), "{err}");
+    assert_eq!(err.path(), Some("/election"));
+    holder.release().await.unwrap();
+    no_children_left(&zk[0], "/election").await;
+}
+
+#[tokio::test]
+async fn run_timeout_gives_up_when_not_elected_in_time() {
+    let zk = clients("election-timeout", 2).await;
+    let holder = Lock::new(&zk[0], "/election", "a lock holder");
+    holder.acquire(true, None).await.unwrap();
+    let election = Election::new(&zk[1], "/election", "candidate");
+    let ran = Arc::new(AtomicBool::new(false));
+    let run = {
+        let ran = Arc::clone(&ran);
+        election.run_timeout(Duration::from_millis(300), |_| async move {
+            ran.store(true, Ordering::SeqCst);
+        })
+    };
+    let err = bounded("the bounded run", run).await.unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+    assert!(err.to_string().starts_with("/election: "), "{err}");
+    assert!(!ran.load(Ordering::SeqCst), "never ran");
+    assert_eq!(children(&zk[0], "/election").await.len(), 1, "only the holder's node");
+
+    holder.release().await.unwrap();
+    let led = election.run_timeout(WAIT, |leadership| async move { leadership.is_leader() });
+    assert!(bounded("elected in time", led).await.unwrap());
+    no_children_left(&zk[0], "/election").await;
+}
+
+#[test]
+fn the_blocking_election_is_bounded_and_one_cancel_ends_it() {
+    let zk = blocking_client("blocking-election-bounds");
+    let holder = zookit_recipes::blocking::Lock::new(&zk, "/election", "a lock holder");
+    assert!(holder.acquire(true, Some(WAIT)).unwrap());
+    let election = zookit_recipes::blocking::Election::new(&zk, "/election", "candidate");
+    let err = election.run_timeout(Duration::from_millis(200), |_| ()).unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+
+    let (done, outcome) = std::sync::mpsc::channel();
+    let waiting = {
+        let election = election.clone();
+        std::thread::spawn(move || done.send(election.run(|_| ())).unwrap())
+    };
+    let queued = Instant::now();
+    while zk.get_children("/election").unwrap().len() < 2 {
+        assert!(queued.elapsed() < WAIT, "the candidate's node never came");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    election.cancel();
+    let ran = outcome.recv_timeout(WAIT).expect("one cancel ends the run");
+    assert!(ran.unwrap_err().is_cancelled());
+    waiting.join().unwrap();
+    assert!(holder.release().unwrap());
+    assert!(zk.get_children("/election").unwrap().is_empty());
 }
 
 #[tokio::test]

@@ -465,7 +465,7 @@ async fn a_semaphore_has_max_leases_holders() {
     assert!(!semaphores[2].acquire(false, None).await.unwrap(), "none free");
     let err = semaphores[2].acquire(true, Some(Duration::from_millis(300))).await.unwrap_err();
     assert!(err.is_timeout(), "{err}");
-    assert!(err.is_timeout() && err.path() == Some("/sem"));
+    assert_eq!(err.path(), Some("/sem"), "{err}");
 
     let waiting = {
         let semaphore = semaphores[2].clone();
@@ -654,6 +654,32 @@ fn the_blocking_semaphore() {
     assert_eq!(other.lease_holders().unwrap(), ["b"]);
     assert!(other.release().unwrap());
     assert!(zk.get_children("/sem").unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_lease_can_be_waited_for_with_a_timeout() {
+    let zk = clients("semaphore-lease-timeout", 2).await;
+    let holder = Semaphore::new(&zk[0], "/sem", "holder", 1);
+    let waiter = Semaphore::new(&zk[1], "/sem", "waiter", 1);
+    let lease = bounded("the lease", holder.lease_timeout(WAIT)).await.unwrap();
+    let err = waiter.lease_timeout(Duration::from_millis(300)).await.unwrap_err();
+    assert!(err.is_timeout() && err.path() == Some("/sem"), "{err}");
+    lease.release().await.unwrap();
+    let lease = bounded("free again", waiter.lease_timeout(WAIT)).await.unwrap();
+    assert!(lease.is_acquired());
+    lease.release().await.unwrap();
+    no_children_left(&zk[0], "/sem").await;
+}
+
+#[test]
+fn a_blocking_lease_can_be_waited_for_with_a_timeout() {
+    let zk = blocking_client("blocking-lease-timeout");
+    let holder = zookit_recipes::blocking::Semaphore::new(&zk, "/sem", "holder", 1);
+    let waiter = zookit_recipes::blocking::Semaphore::new(&zk, "/sem", "waiter", 1);
+    let lease = holder.lease_timeout(WAIT).unwrap();
+    assert!(waiter.lease_timeout(Duration::from_millis(200)).unwrap_err().is_timeout());
+    lease.release().unwrap();
+    assert!(waiter.lease_timeout(WAIT).unwrap().release().unwrap());
 }
 
 #[test]
