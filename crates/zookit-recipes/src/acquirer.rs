@@ -149,8 +149,8 @@ macro_rules! acquirer_methods {
             crate::acquirer::guarded(self.acquirer(), None)
         }
 
-        /// Like the call without a timeout, failing with
-        /// [`is_timeout`](crate::Error::is_timeout) after `timeout`.
+        #[doc = concat!("Like [`", stringify!($guard), "`](Self::", stringify!($guard), "), failing")]
+        /// with [`is_timeout`](crate::Error::is_timeout) after `timeout`.
         pub fn $guard_timeout(
             &self,
             timeout: Duration,

@@ -100,8 +100,8 @@ macro_rules! acquirer_methods {
             Ok(LockGuard::new(self.0.client(), guard))
         }
 
-        /// Like the call without a timeout, failing with
-        /// [`is_timeout`](crate::Error::is_timeout) after `timeout`.
+        #[doc = concat!("Like [`", stringify!($guard), "`](Self::", stringify!($guard), "), failing")]
+        /// with [`is_timeout`](crate::Error::is_timeout) after `timeout`.
         pub fn $guard_timeout(&self, timeout: Duration) -> Result<LockGuard> {
             let guard = self.0.wait(Some(timeout), |recipe| recipe.$guard_timeout(timeout))?;
             Ok(LockGuard::new(self.0.client(), guard))
