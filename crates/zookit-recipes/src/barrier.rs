@@ -3,51 +3,19 @@
 //! task among a number of participants (kazoo's `Barrier` and
 //! `DoubleBarrier`).
 
-use std::future::{Future, IntoFuture};
+use std::future::IntoFuture;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use zookit::join_path;
 
-use tokio::time::Instant;
-use zookit::{Client, CreateMode, Error, ErrorCode, ErrorKind, EventType, KeeperState, Result};
-use zookit::{Watch, WatchedEvent};
+use zookit::{Client, CreateMode, EventType, join_path};
 
-use crate::party::unique_id;
-
-/// The error a wait gets when the session ends under it: the terminal
-/// event of a watch says how (expired, closed, refused credentials).
-pub(crate) fn session_ended(event: &WatchedEvent) -> Error {
-    match event.state {
-        KeeperState::Expired => Error::from_code(ErrorCode::SessionExpired),
-        KeeperState::AuthFailed => Error::from_code(ErrorCode::AuthFailed),
-        _ => Error::new(ErrorKind::Closed),
-    }
-}
-
-/// Runs `future` until `deadline`; `None` if the deadline came first.
-pub(crate) async fn until<T>(deadline: Instant, future: impl Future<Output = T>) -> Option<T> {
-    tokio::time::timeout_at(deadline, future).await.ok()
-}
-
-/// The instant `timeout` from now (far in the future if it overflows).
-pub(crate) fn deadline_in(timeout: Duration) -> Instant {
-    let now = Instant::now();
-    now.checked_add(timeout).unwrap_or_else(|| now + Duration::from_secs(86_400 * 365))
-}
-
-/// Waits for a watch until `deadline`: `Ok(Some(event))` when it fired,
-/// `Ok(None)` at the deadline, an error if the session ended.
-pub(crate) async fn wait_watch(watch: Watch, deadline: Instant) -> Result<Option<WatchedEvent>> {
-    match until(deadline, watch).await {
-        None => Ok(None),
-        Some(event) if event.is_terminal() => Err(session_ended(&event)),
-        Some(event) => Ok(Some(event)),
-    }
-}
+use crate::error::{At, Error, Result};
+use crate::ids::unique_id;
+use crate::wait::{deadline_in, fired, fired_until, until};
 
 /// Deletes `path`; a node that is already gone is fine.
-pub(crate) async fn delete_if_exists(client: &Client, path: &str) -> Result<()> {
+async fn delete_if_exists(client: &Client, path: &str) -> zookit::Result<()> {
     match client.retry(|| client.delete(path).into_future()).await {
         Err(e) if e.is_no_node() => Ok(()),
         other => other,
@@ -58,7 +26,7 @@ pub(crate) async fn delete_if_exists(client: &Client, path: &str) -> Result<()> 
 /// its node exists, and go on once it is removed.
 ///
 /// ```no_run
-/// # async fn example(zk: zookit::Client) -> zookit::Result<()> {
+/// # async fn example(zk: zookit::Client) -> zookit_recipes::Result<()> {
 /// use std::time::Duration;
 /// use zookit_recipes::Barrier;
 ///
@@ -80,8 +48,8 @@ pub struct Barrier {
 
 impl Barrier {
     /// A barrier at `path` (nothing is created yet).
-    pub fn new(client: &Client, path: &str) -> Self {
-        Self { client: client.clone(), path: path.to_owned() }
+    pub fn new(client: &Client, path: impl Into<String>) -> Self {
+        Self { client: client.clone(), path: path.into() }
     }
 
     /// The barrier's node.
@@ -92,7 +60,7 @@ impl Barrier {
     /// Puts the barrier up: creates its node (and missing parents) unless
     /// it exists.
     pub async fn create(&self) -> Result<()> {
-        self.client.retry(|| self.client.ensure_path(&self.path)).await
+        self.client.retry(|| self.client.ensure_path(&self.path)).await.at(&self.path)
     }
 
     /// Removes the barrier; `false` if it was not up.
@@ -100,7 +68,7 @@ impl Barrier {
         match self.client.retry(|| self.client.delete(&self.path).into_future()).await {
             Ok(()) => Ok(true),
             Err(e) if e.is_no_node() => Ok(false),
-            Err(e) => Err(e),
+            Err(e) => Err(Error::from(e).at(&self.path)),
         }
     }
 
@@ -108,6 +76,10 @@ impl Barrier {
     /// it is gone (at once if it is not up), `false` at the timeout. The
     /// wait survives reconnects; it fails if the session ends.
     pub async fn wait(&self, timeout: Duration) -> Result<bool> {
+        self.wait_removed(timeout).await.at(&self.path)
+    }
+
+    async fn wait_removed(&self, timeout: Duration) -> Result<bool> {
         let deadline = deadline_in(timeout);
         loop {
             let Some(read) =
@@ -119,7 +91,7 @@ impl Barrier {
             if stat.is_none() {
                 return Ok(true);
             }
-            match wait_watch(watch, deadline).await? {
+            match fired_until(watch, deadline).await? {
                 None => return Ok(false),
                 Some(event) if event.event_type == EventType::NodeDeleted => return Ok(true),
                 Some(_) => {}
@@ -141,7 +113,7 @@ const READY: &str = "ready";
 /// all have entered. Clones are the same participant.
 ///
 /// ```no_run
-/// # async fn example(zk: zookit::Client) -> zookit::Result<()> {
+/// # async fn example(zk: zookit::Client) -> zookit_recipes::Result<()> {
 /// use std::time::Duration;
 /// use zookit_recipes::DoubleBarrier;
 ///
@@ -169,14 +141,18 @@ impl DoubleBarrier {
     /// participants; `identifier` is stored in its node
     /// ([`default_identifier`](crate::default_identifier) is kazoo's
     /// default, the host name and process id).
-    pub fn new(client: &Client, path: &str, num_clients: usize, identifier: &str) -> Self {
-        let node = unique_id();
+    pub fn new(
+        client: &Client,
+        path: impl Into<String>,
+        num_clients: usize,
+        identifier: impl Into<String>,
+    ) -> Self {
         Self {
             client: client.clone(),
-            path: path.to_owned(),
+            path: path.into(),
             num_clients,
-            identifier: identifier.to_owned(),
-            node,
+            identifier: identifier.into(),
+            node: unique_id(),
             participating: Arc::new(AtomicBool::new(false)),
         }
     }
@@ -214,7 +190,7 @@ impl DoubleBarrier {
             }
             Some(Err(e)) => {
                 self.give_up().await;
-                Err(e)
+                Err(e.at(&self.path))
             }
             None => {
                 self.give_up().await;
@@ -251,11 +227,7 @@ impl DoubleBarrier {
                 client.retry(|| client.ensure_path(&ready)).await?;
                 return Ok(());
             }
-            let event = watch.await;
-            if event.is_terminal() {
-                return Err(session_ended(&event));
-            }
-            if event.event_type == EventType::NodeCreated {
+            if fired(watch).await?.event_type == EventType::NodeCreated {
                 return Ok(());
             }
         }
@@ -269,7 +241,7 @@ impl DoubleBarrier {
         let outcome = until(deadline, self.leave_inner()).await;
         let result = match outcome {
             Some(Ok(())) => Ok(true),
-            Some(Err(e)) => Err(e),
+            Some(Err(e)) => Err(e.at(&self.path)),
             None => Ok(false),
         };
         if !matches!(result, Ok(true)) {
@@ -311,10 +283,7 @@ impl DoubleBarrier {
             let awaited = join_path(&self.path, &awaited);
             let (stat, watch) = client.retry(|| client.exists_watch(&awaited)).await?;
             if stat.is_some() {
-                let event = watch.await;
-                if event.is_terminal() {
-                    return Err(session_ended(&event));
-                }
+                fired(watch).await?;
             }
         }
     }

@@ -1,7 +1,5 @@
 //! What the lock-like recipes share: contender nodes (their names, order and
-//! predecessors), contending for the first place, waiting for a usable
-//! connection, and deleting nodes that are no longer wanted, now or once
-//! the connection is back.
+//! predecessors), and contending for the first place.
 //!
 //! A contender node is `{path}/{prefix}{name}{sequence}`: `prefix` is random
 //! and new for every acquisition, so that a create whose reply was lost is
@@ -9,30 +7,19 @@
 //! mode); `name` is `__lock__` (locks, write locks, elections) or
 //! `__rlock__` (read locks), as kazoo names them.
 
-use std::collections::hash_map::RandomState;
-use std::fmt::Write as _;
-use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
-use zookit::{join_path, last_name};
-
 use bytes::Bytes;
 use tokio::runtime::Handle;
-use zookit::{Client, ClientState, ErrorCode, ErrorKind, State, Watch, WeakClient};
+use zookit::{Client, Watch, WeakClient, join_path, last_name};
 
-use crate::lock::LockError;
+use crate::connection::{RETRY_PAUSE, is_retryable_error, session_of, wait_writable, with_retries};
+use crate::error::Result;
+use crate::ids::unique_id;
+use crate::removal::{Target, remove_later, remove_now_or_later};
 
 /// kazoo's node name of locks, write locks and elections.
 pub(crate) const LOCK_NAME: &str = "__lock__";
 /// kazoo's node name of read locks.
 pub(crate) const READ_LOCK_NAME: &str = "__rlock__";
-
-/// How long a failed acquisition waits for its node to be deleted before
-/// it leaves the deletion to a background task.
-const CLEANUP_WAIT: Duration = Duration::from_secs(2);
-/// The pause before retrying an operation that failed while connected
-/// (an `OperationTimeout`, say), so that such failures cannot spin.
-const RETRY_PAUSE: Duration = Duration::from_millis(50);
 
 /// What kind of contender a node is: its name, and the names of the
 /// contenders that exclude it when they come first.
@@ -55,29 +42,6 @@ impl Kind {
     fn lists(&self, name: &str) -> bool {
         name == self.name || self.blocked_by.contains(&name)
     }
-}
-
-/// A new random prefix, 32 hex digits like a UUID's (kazoo's
-/// `uuid.uuid4().hex`). Unique across processes: the hasher keys are
-/// random per process and thread, and time, process id and a counter are
-/// mixed in.
-pub(crate) fn unique_prefix() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let count = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    let mut prefix = String::with_capacity(32);
-    for half in 0..2u8 {
-        let mut hasher = RandomState::new().build_hasher();
-        hasher.write_u8(half);
-        hasher.write_u64(count);
-        hasher.write_u128(nanos);
-        hasher.write_u32(std::process::id());
-        let _ = write!(prefix, "{:016x}", hasher.finish());
-    }
-    prefix
 }
 
 /// The sequence number of a contender node named with one of `names`
@@ -135,162 +99,6 @@ fn standing(children: &[String], own: &str, kind: Kind) -> Standing {
         .map_or(Standing::First, |(_, child)| Standing::After(child.clone()))
 }
 
-// ---- connection ----
-
-/// The error of a client that is gone.
-pub(crate) fn closed() -> zookit::Error {
-    zookit::Error::new(ErrorKind::Closed)
-}
-
-/// The client, while it is alive.
-pub(crate) fn strong(client: &WeakClient) -> Result<Client, zookit::Error> {
-    client.upgrade().ok_or_else(closed)
-}
-
-/// The id of the client's current session.
-pub(crate) fn session_of(client: &Client) -> Option<i64> {
-    client.client_id().map(|(id, _)| id)
-}
-
-/// Whether trying again, once connected, may succeed.
-pub(crate) fn is_retryable(err: &zookit::Error) -> bool {
-    err.is_connection_loss()
-        || err.is_operation_timeout()
-        || matches!(err.code(), Some(ErrorCode::SessionMoved | ErrorCode::NotReadOnly))
-}
-
-/// Whether the session the error came from is over for good (so are its
-/// ephemeral nodes).
-fn is_session_over(err: &zookit::Error) -> bool {
-    err.is_closed() || err.is_session_expired() || err.is_auth_failed()
-}
-
-/// Waits until the client is connected to a read-write server. Fails when
-/// it will not be by itself: stopped, never started, expired, refused, or
-/// gone. (Subscribed before the state is read: no reconnect is missed.)
-pub(crate) async fn wait_writable(client: &WeakClient) -> Result<(), zookit::Error> {
-    let mut changes = strong(client)?.state_changes();
-    loop {
-        match strong(client)?.client_state() {
-            ClientState::Connected => return Ok(()),
-            ClientState::Closed => return Err(closed()),
-            ClientState::Expired => {
-                return Err(zookit::Error::from_code(ErrorCode::SessionExpired));
-            }
-            ClientState::AuthFailed => return Err(zookit::Error::from_code(ErrorCode::AuthFailed)),
-            ClientState::Connecting | ClientState::ConnectedReadOnly => {}
-        }
-        if changes.next().await.is_none() {
-            return Err(closed());
-        }
-    }
-}
-
-/// Runs `op` again after a connection loss while the session may live
-/// (the client queues requests while it reconnects); once the client
-/// reports the session `Lost`, the error is returned: queries do not wait
-/// for a connection that may never come back.
-pub(crate) async fn with_retries<T, F, Fut>(client: &Client, mut op: F) -> Result<T, LockError>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, LockError>>,
-{
-    loop {
-        match op().await {
-            Err(LockError::Client(err)) if is_retryable(&err) && client.state() != State::Lost => {
-                tokio::time::sleep(RETRY_PAUSE).await;
-            }
-            other => return other,
-        }
-    }
-}
-
-// ---- deleting nodes ----
-
-/// A node to delete: by path, or (a create whose reply never came) every
-/// child of `parent` whose name starts with `prefix`.
-#[derive(Clone, Debug)]
-pub(crate) enum Target {
-    Node(String),
-    Prefixed { parent: String, prefix: String },
-}
-
-/// Deletes `target` if the client is still in `session` (in another
-/// session the node is gone, or goes when its session expires). One try.
-async fn remove(client: &WeakClient, target: &Target, session: i64) -> Result<(), zookit::Error> {
-    let client = strong(client)?;
-    if session_of(&client) != Some(session) {
-        return Ok(());
-    }
-    let nodes = match target {
-        Target::Node(path) => vec![path.clone()],
-        Target::Prefixed { parent, prefix } => match client.get_children(parent).await {
-            Ok(children) => children
-                .iter()
-                .filter(|child| child.starts_with(prefix.as_str()))
-                .map(|child| join_path(parent, child))
-                .collect(),
-            Err(e) if e.is_no_node() => Vec::new(),
-            Err(e) => return Err(e),
-        },
-    };
-    for node in nodes {
-        match client.delete(&node).await {
-            Err(e) if !e.is_no_node() => return Err(e),
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-/// Deletes `target` now if the connection allows, waiting at most a
-/// little; otherwise (or if that fails for the connection's sake) in a
-/// background task on `runtime`, once the session is connected again.
-/// Errors that leave the node in place for good are returned.
-pub(crate) async fn remove_now_or_later(
-    client: &WeakClient,
-    runtime: &Handle,
-    target: Target,
-    session: i64,
-) -> Result<(), zookit::Error> {
-    let connected = client.upgrade().is_some_and(|c| c.client_state() == ClientState::Connected);
-    if connected {
-        match tokio::time::timeout(CLEANUP_WAIT, remove(client, &target, session)).await {
-            Ok(Ok(())) => return Ok(()),
-            Ok(Err(e)) if is_session_over(&e) => return Ok(()),
-            Ok(Err(e)) if !is_retryable(&e) => return Err(e),
-            _ => {}
-        }
-    }
-    remove_later(client, runtime, target, session);
-    Ok(())
-}
-
-/// Deletes `target` in the background: see [`remove_in_background`].
-pub(crate) fn remove_later(client: &WeakClient, runtime: &Handle, target: Target, session: i64) {
-    runtime.spawn(remove_in_background(client.clone(), target, session));
-}
-
-/// Deletes `target` as soon as the session is connected, trying again
-/// after every connection loss; ends when it is deleted, when the session
-/// is over (the node went with it), or when the client is gone.
-pub(crate) async fn remove_in_background(client: WeakClient, target: Target, session: i64) {
-    loop {
-        if wait_writable(&client).await.is_err() {
-            return;
-        }
-        match remove(&client, &target, session).await {
-            Ok(()) => return,
-            Err(e) if is_retryable(&e) => tokio::time::sleep(RETRY_PAUSE).await,
-            Err(e) if is_session_over(&e) => return,
-            Err(e) => {
-                tracing::warn!(err = %e, ?target, "cannot delete a contender node");
-                return;
-            }
-        }
-    }
-}
-
 // ---- contending ----
 
 /// What a contender is: where, of which kind, with which data.
@@ -323,7 +131,7 @@ impl Pending {
             client: client.downgrade(),
             runtime,
             parent: parent.to_owned(),
-            prefix: unique_prefix(),
+            prefix: unique_id(),
             node: None,
             session: None,
             assured: false,
@@ -357,7 +165,7 @@ impl Pending {
     }
 
     /// The node is not wanted: deletes it now if possible, else later.
-    pub(crate) async fn clean_up(mut self) -> Result<(), zookit::Error> {
+    pub(crate) async fn clean_up(mut self) -> zookit::Result<()> {
         match self.target() {
             Some((target, session)) => {
                 self.session = None;
@@ -404,14 +212,14 @@ pub(crate) async fn contend(
     contest: &Contest,
     blocking: bool,
     pending: &mut Pending,
-) -> Result<Option<Won>, LockError> {
+) -> Result<Option<Won>> {
     let weak = client.downgrade();
     loop {
         match attempt(client, contest, blocking, pending).await {
             Ok(Step::Won(won)) => return Ok(Some(won)),
             Ok(Step::Busy) => return Ok(None),
             Ok(Step::Again) => {}
-            Err(LockError::Client(err)) if is_retryable(&err) => {
+            Err(err) if is_retryable_error(&err) => {
                 wait_writable(&weak).await?;
                 tokio::time::sleep(RETRY_PAUSE).await;
             }
@@ -425,7 +233,7 @@ async fn attempt(
     contest: &Contest,
     blocking: bool,
     pending: &mut Pending,
-) -> Result<Step, LockError> {
+) -> Result<Step> {
     let path = contest.path.as_str();
     if !pending.assured {
         client.ensure_path(path).await?;
@@ -505,11 +313,7 @@ async fn attempt(
 
 /// The identifiers (node data) of the contenders of `kind` at `path`, first
 /// to last; empty if the path does not exist.
-pub(crate) async fn identifiers(
-    client: &Client,
-    path: &str,
-    kind: Kind,
-) -> Result<Vec<String>, LockError> {
+pub(crate) async fn identifiers(client: &Client, path: &str, kind: Kind) -> Result<Vec<String>> {
     with_retries(client, || async {
         let children = match client.get_children(path).await {
             Err(e) if e.is_no_node() => return Ok(Vec::new()),
@@ -534,15 +338,6 @@ mod tests {
 
     fn names(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| s.to_string()).collect()
-    }
-
-    #[test]
-    fn prefixes_are_unique_hex() {
-        let a = unique_prefix();
-        let b = unique_prefix();
-        assert_ne!(a, b);
-        assert_eq!(a.len(), 32);
-        assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
     }
 
     #[test]
@@ -631,12 +426,5 @@ mod tests {
         pending.sending(session_of(&client));
         pending.clean_up().await.unwrap();
         assert!(client.get_children("/lock").await.unwrap().is_empty());
-    }
-
-    #[test]
-    fn paths() {
-        assert_eq!(join_path("/a", "b"), "/a/b");
-        assert_eq!(join_path("/", "b"), "/b");
-        assert_eq!(last_name("/a/b__lock__0000000001"), "b__lock__0000000001");
     }
 }

@@ -15,12 +15,12 @@ use tokio::runtime::Handle;
 use tokio::sync::{mpsc, watch};
 use zookit::{Client, ClientState, EventType, State, StateChanges, Watch, WeakClient};
 
-use crate::contenders::{
-    Target, Won, is_retryable, remove_in_background, remove_later, remove_now_or_later, session_of,
-    strong,
-};
-use crate::lock::LockState;
+use crate::connection::{is_retryable, session_of, strong};
+use crate::contenders::Won;
+use crate::removal::{Target, remove_in_background, remove_later, remove_now_or_later};
 use crate::signal::{Signal, wait_for};
+use crate::state::LockState;
+use crate::sync::locked;
 
 /// One acquisition: its own state, which ends `Released` or `Lost` and
 /// stays so (guards and leadership handles follow it).
@@ -42,9 +42,18 @@ impl Acquisition {
 
     /// Resolves once this acquisition is not `Acquired` (however briefly),
     /// with that state.
-    pub(crate) async fn lost(&self) -> LockState {
-        self.state.first(|s| s != LockState::Acquired).await.unwrap_or(LockState::Lost)
+    pub(crate) fn lost(&self) -> impl Future<Output = LockState> + Send + 'static + use<> {
+        first_not_acquired(&self.state)
     }
+}
+
+/// Resolves once `state` is not `Acquired` (however briefly), with that
+/// state; `Lost` if the signal is dropped first.
+fn first_not_acquired(
+    state: &Signal<LockState>,
+) -> impl Future<Output = LockState> + Send + 'static + use<> {
+    let first = state.first(|s| s != LockState::Acquired);
+    async move { first.await.unwrap_or(LockState::Lost) }
 }
 
 /// The current holding.
@@ -85,7 +94,7 @@ impl Held {
     }
 
     fn current(&self) -> MutexGuard<'_, Option<Holding>> {
-        self.current.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        locked(&self.current)
     }
 
     pub(crate) fn state(&self) -> LockState {
@@ -102,9 +111,8 @@ impl Held {
 
     /// Resolves once the lock is not `Acquired` (however briefly), with
     /// that state.
-    pub(crate) fn lost(&self) -> impl Future<Output = LockState> + Send + 'static {
-        let first = self.state.first(|s| s != LockState::Acquired);
-        async move { first.await.unwrap_or(LockState::Lost) }
+    pub(crate) fn lost(&self) -> impl Future<Output = LockState> + Send + 'static + use<> {
+        first_not_acquired(&self.state)
     }
 
     /// Whether a node is held (acquired, or suspended).
@@ -214,10 +222,7 @@ impl Held {
     /// Gives the node up: `Released` at once, then the node is deleted (in
     /// the background if the connection is down). `false` if nothing was
     /// held (or not `only`).
-    pub(crate) async fn release(
-        &self,
-        only: Option<&Arc<Acquisition>>,
-    ) -> Result<bool, zookit::Error> {
+    pub(crate) async fn release(&self, only: Option<&Arc<Acquisition>>) -> zookit::Result<bool> {
         let Some(holding) = self.take(only) else { return Ok(false) };
         remove_now_or_later(
             &self.client,

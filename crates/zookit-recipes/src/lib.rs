@@ -1,7 +1,36 @@
 //! ZooKeeper coordination recipes for zookit: kazoo's recipes, with
-//! Curator's care for correctness.
+//! Curator's care for correctness. Each recipe is async, for
+//! [`zookit::Client`], and has a blocking form in [`blocking`], for
+//! [`zookit::blocking::Client`]: the same type name, the same arguments,
+//! without `.await`.
 //!
-//! (Crate documentation grows with the recipes.)
+//! | Recipe | Async | Blocking |
+//! |---|---|---|
+//! | exclusive lock | [`Lock`] `::new(&zk, "/lock", "me").lock().await?` | [`blocking::Lock`] `::new(&zk, "/lock", "me").lock()?` |
+//! | read/write lock | [`ReadLock`], [`WriteLock`] | [`blocking::ReadLock`], [`blocking::WriteLock`] |
+//! | semaphore | [`Semaphore`] `::new(&zk, "/sem", "me", 3).lease().await?` | [`blocking::Semaphore`] `::new(&zk, "/sem", "me", 3).lease()?` |
+//! | election | [`Election`] `::new(&zk, "/e", "me").run(f).await?` | [`blocking::Election`] `::new(&zk, "/e", "me").run(f)?` |
+//! | leader latch | [`LeaderLatch`] | [`blocking::LeaderLatch`] |
+//! | barriers | [`Barrier`], [`DoubleBarrier`] | [`blocking::Barrier`], [`blocking::DoubleBarrier`] |
+//! | counter | [`Counter`] `::new(&zk, "/n", 0).add(2).await?` | [`blocking::Counter`] `::new(&zk, "/n", 0).add(2)?` |
+//! | parties | [`Party`], [`ShallowParty`] | [`blocking::Party`], [`blocking::ShallowParty`] |
+//! | queues | [`Queue`], [`LockingQueue`] | [`blocking::Queue`], [`blocking::LockingQueue`] |
+//! | leases | [`NonBlockingLease`], [`MultiNonBlockingLease`] | [`blocking::NonBlockingLease`], [`blocking::MultiNonBlockingLease`] |
+//! | set partitioner | [`SetPartitioner`] | [`blocking::SetPartitioner`] |
+//!
+//! Constructors take the client, then the recipe's path and (where it has
+//! one) the participant's identifier, as `impl Into<String>`; nothing is
+//! sent until the recipe is used.
+//!
+//! # Errors
+//!
+//! Every call fails with one [`Error`]: predicates say what happened
+//! ([`is_timeout`](Error::is_timeout), [`is_cancelled`](Error::is_cancelled),
+//! [`is_closed`](Error::is_closed),
+//! [`is_session_expired`](Error::is_session_expired),
+//! [`is_corrupt`](Error::is_corrupt), ...), the message names the recipe's
+//! path, and the client's error, when the client failed, is
+//! [`client_error`](Error::client_error).
 //!
 //! # Locks
 //!
@@ -11,13 +40,14 @@
 //! names and semantics). Contenders queue as ephemeral sequential nodes and
 //! each watches only the one just before it, so a release wakes one
 //! contender. `acquire(blocking, timeout)` says whether it got the lock; it
-//! fails with [`LockError::Timeout`] once `timeout` passes,
-//! [`LockError::Cancelled`] on `cancel()` (from any task), and at once when
+//! fails with [`is_timeout`](Error::is_timeout) once `timeout` passes,
+//! [`is_cancelled`](Error::is_cancelled) on `cancel()` (from any task or
+//! thread, from the moment the acquisition is asked for), and at once when
 //! the client is stopped or was never started.
 //!
 //! ```no_run
 //! # async fn do_the_work() {}
-//! # async fn example(zk: zookit::Client) -> Result<(), zookit_recipes::LockError> {
+//! # async fn example(zk: zookit::Client) -> zookit_recipes::Result<()> {
 //! use std::time::Duration;
 //! use zookit_recipes::Lock;
 //!
@@ -38,16 +68,31 @@
 //! # }
 //! ```
 //!
+//! The blocking form, for a [`zookit::blocking::Client`]:
+//!
+//! ```no_run
+//! # fn example(zk: zookit::blocking::Client) -> zookit_recipes::Result<()> {
+//! use std::time::Duration;
+//!
+//! let lock = zookit_recipes::blocking::Lock::new(&zk, "/lockpath", "my-identifier");
+//! let guard = lock.lock_timeout(Duration::from_secs(5))?;
+//! // ... the work the lock protects; guard.wait_lost(Some(d)) to watch it ...
+//! guard.release()?;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Semaphore
 //!
 //! [`Semaphore`] lets up to `max_leases` holders in at a time (kazoo's: the
 //! number is stored in the semaphore's node, and a semaphore created with
-//! another number fails with [`LockError::MaxLeasesMismatch`]). A lease is
+//! another number fails with
+//! [`is_max_leases_mismatch`](Error::is_max_leases_mismatch)). A lease is
 //! taken only while a lock on the lease pool is held, checked by the same
 //! transaction that creates the lease, so no fault lets more in.
 //!
 //! ```no_run
-//! # async fn example(zk: zookit::Client) -> Result<(), zookit_recipes::LockError> {
+//! # async fn example(zk: zookit::Client) -> zookit_recipes::Result<()> {
 //! use zookit_recipes::Semaphore;
 //!
 //! let semaphore = Semaphore::new(&zk, "/leasepath", "my-identifier", 3);
@@ -62,16 +107,17 @@
 //!
 //! [`Election`] (kazoo's) runs a function once elected, then steps down;
 //! [`LeaderLatch`] (Curator's) takes part until closed and tells whether it
-//! leads. Both are lock contenders on the election's path: the leader holds
-//! the lock, with the same states.
+//! leads. Both are lock contenders on the election's path: the leader
+//! holds the lock, with the same states.
 //!
 //! ```no_run
-//! # async fn example(zk: zookit::Client) -> Result<(), zookit_recipes::LockError> {
+//! # async fn example(zk: zookit::Client) -> zookit_recipes::Result<()> {
 //! use std::time::Duration;
 //! use zookit_recipes::{Election, LatchEvent, LeaderLatch};
 //!
 //! let election = Election::new(&zk, "/electionpath", "my-identifier");
-//! // Waits until elected, runs the function, steps down.
+//! // Waits until elected (run_timeout: at most so long), runs the
+//! // function, steps down.
 //! election
 //!     .run(|leadership| async move {
 //!         // lead, while leadership.is_leader(); leadership.lost() says when not
@@ -126,12 +172,6 @@
 //! lost session takes its nodes with it. Dropping a guard cannot wait, so it
 //! deletes its node from a task spawned on the runtime it was acquired on.
 //!
-//! The locks, the semaphore and the elections have blocking forms in
-//! [`blocking`]: `zookit_recipes::blocking::Lock::new(&zk, "/lockpath",
-//! "id")`, run through [`zookit::blocking::Client::block_on`]; a blocking
-//! acquire is bounded by its timeout, or ended by `cancel()` from another
-//! thread.
-//!
 //! # Barriers
 //!
 //! [`Barrier`] holds processes up while its node exists; [`DoubleBarrier`]
@@ -139,7 +179,7 @@
 //! left (kazoo's `Barrier` and `DoubleBarrier`). Every wait is bounded.
 //!
 //! ```no_run
-//! # async fn example(zk: zookit::Client) -> zookit::Result<()> {
+//! # async fn example(zk: zookit::Client) -> zookit_recipes::Result<()> {
 //! use std::time::Duration;
 //! use zookit_recipes::{Barrier, DoubleBarrier};
 //!
@@ -163,18 +203,20 @@
 //! [`Counter`] is a shared number changed by versioned updates, retried
 //! when another client got in between, so that every change counts once
 //! (kazoo's `Counter`; integers and floats in kazoo's text format, or
-//! Curator's `SharedCount` and `DistributedAtomicLong` formats).
+//! Curator's `SharedCount` and `DistributedAtomicLong` formats). A node
+//! that holds something else is [`is_corrupt`](Error::is_corrupt), a change
+//! out of the format's range [`is_overflow`](Error::is_overflow).
 //!
 //! ```no_run
-//! # async fn example(zk: zookit::Client) -> zookit::Result<()> {
+//! # async fn example(zk: zookit::Client) -> zookit_recipes::Result<()> {
 //! use zookit_recipes::Counter;
 //!
-//! let mut counter = Counter::new(&zk, "/int", 0);
+//! let counter = Counter::new(&zk, "/int", 0);
 //! counter.add(2).await?; // kazoo: counter += 2
 //! counter.sub(1).await?; // kazoo: counter -= 1
 //! assert_eq!(counter.value().await?, 1);
 //! assert_eq!((counter.pre_value(), counter.post_value()), (Some(2), Some(1)));
-//! let mut shared = Counter::shared_count(&zk, "/curator", 0);
+//! let shared = Counter::shared_count(&zk, "/curator", 0);
 //! shared.add(1).await?;
 //! # Ok(())
 //! # }
@@ -187,7 +229,7 @@
 //! node, so listing them is one request).
 //!
 //! ```no_run
-//! # async fn example(zk: zookit::Client) -> zookit::Result<()> {
+//! # async fn example(zk: zookit::Client) -> zookit_recipes::Result<()> {
 //! use zookit_recipes::Party;
 //!
 //! let party = Party::new(&zk, "/party", "worker-1");
@@ -207,7 +249,7 @@
 //! each is consumed exactly once.
 //!
 //! ```no_run
-//! # async fn example(zk: zookit::Client) -> zookit::Result<()> {
+//! # async fn example(zk: zookit::Client) -> zookit_recipes::Result<()> {
 //! use std::time::Duration;
 //! use zookit_recipes::{DEFAULT_PRIORITY, LockingQueue, Queue};
 //!
@@ -234,7 +276,7 @@
 //! lease recipes, in kazoo's stored format).
 //!
 //! ```no_run
-//! # async fn example(zk: zookit::Client) -> zookit::Result<()> {
+//! # async fn example(zk: zookit::Client) -> zookit_recipes::Result<()> {
 //! use std::time::Duration;
 //! use zookit_recipes::NonBlockingLease;
 //!
@@ -258,7 +300,7 @@
 //! (never allocating for ever, kazoo's issue #392).
 //!
 //! ```no_run
-//! # async fn example(zk: zookit::Client) -> zookit::Result<()> {
+//! # async fn example(zk: zookit::Client) -> zookit_recipes::Result<()> {
 //! use std::time::Duration;
 //! use zookit_recipes::{PartitionState, SetPartitioner};
 //!
@@ -283,38 +325,85 @@
 //! # }
 //! ```
 //!
-//! Each of these has a blocking form in [`blocking`], for
-//! [`zookit::blocking::Client`]: `zookit_recipes::blocking::Counter::new(&zk,
-//! "/int", 0)`, and so on; every blocking call is bounded in time.
+//! # Blocking forms
+//!
+//! The types in [`blocking`] hold their async recipe and run it on the
+//! blocking client's runtime, so states, cancellation and errors are the
+//! async recipe's. Every blocking call is bounded: by the client's command
+//! timeout, or by the timeout it is given plus the command timeout; a wait
+//! without a timeout (`lock()`, `run()`) ends with one `cancel()` from
+//! another thread, and every call fails at once on a stopped client.
+//!
+//! ```no_run
+//! # fn example(zk: zookit::blocking::Client) -> zookit_recipes::Result<()> {
+//! use std::time::Duration;
+//! use zookit_recipes::blocking::{Counter, Election, LockingQueue};
+//!
+//! let counter = Counter::new(&zk, "/int", 0);
+//! counter.add(2)?;
+//!
+//! let election = Election::new(&zk, "/electionpath", "my-identifier");
+//! election.run_timeout(Duration::from_secs(60), |leadership| {
+//!     // lead, while leadership.is_leader()
+//!     # let _ = leadership;
+//! })?;
+//!
+//! let jobs = LockingQueue::new(&zk, "/jobs");
+//! if let Some(job) = jobs.get(Duration::from_secs(5))? {
+//!     // process `job`, then:
+//!     jobs.consume()?;
+//!     # let _ = job;
+//! }
+//! # Ok(())
+//! # }
+//! ```
 
+mod acquirer;
 mod barrier;
 pub mod blocking;
+mod connection;
 mod contenders;
 mod counter;
 mod election;
+mod error;
+mod guard;
 mod hold;
+mod ids;
+mod latch;
 mod lease;
+mod limits;
 mod lock;
 mod partitioner;
 mod party;
 mod queue;
+mod removal;
+mod runtime;
 mod semaphore;
 mod signal;
+mod state;
+mod sync;
+mod transaction;
+mod wait;
 
 pub use barrier::{Barrier, DoubleBarrier};
 pub use counter::{Change, Counter, CounterValue};
-pub use election::{Election, LatchEvent, LatchEvents, LeaderLatch, Leadership};
+pub use election::{Election, Leadership};
+pub use error::{Error, Result};
+pub use guard::LockGuard;
+pub use ids::default_identifier;
+pub use latch::{LatchEvent, LatchEvents, LeaderLatch};
 pub use lease::{
     DEFAULT_LEASE_LOCK_TIMEOUT, LeaseOptions, MultiNonBlockingLease, NonBlockingLease,
 };
-pub use lock::{Lock, LockError, LockGuard, LockState, LockStates, ReadLock, WriteLock};
+pub use lock::{Lock, ReadLock, WriteLock};
 pub use partitioner::{
     DEFAULT_ACQUIRE_TIMEOUT, DEFAULT_MAX_REACTION_TIME, DEFAULT_TIME_BOUNDARY, PartitionFunc,
     PartitionState, SetPartitioner, SetPartitionerBuilder, default_partitioner,
 };
-pub use party::{Party, ShallowParty, default_identifier};
+pub use party::{Party, ShallowParty};
 pub use queue::{DEFAULT_PRIORITY, LockingQueue, MAX_PRIORITY, Queue};
 pub use semaphore::Semaphore;
+pub use state::{LockState, LockStates};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -3,26 +3,27 @@
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
-use zookit::join_path;
 
-use tokio::sync::{Mutex, watch};
-use tokio::time::Instant;
-use zookit::{Client, CreateMode, ErrorKind};
+use zookit::{Client, CreateMode, join_path};
 
-use crate::contenders::{
-    EXCLUSIVE, Pending, Won, is_retryable, session_of, wait_writable, with_retries,
-};
-use crate::hold::{Acquisition, Held};
-use crate::lock::{
-    Cancel, Core, LockError, LockGuard, LockState, LockStates, runtime, sleep_until,
-};
+use crate::acquirer::{Acquirer, Holder, acquirer_methods, conclude};
+use crate::connection::{is_retryable_error, session_of, wait_writable, with_retries};
+use crate::contenders::{EXCLUSIVE, LOCK_NAME, Pending, Won};
+use crate::error::{At, Error, Result};
+use crate::guard::LockGuard;
+use crate::hold::Acquisition;
+use crate::limits::Limits;
+use crate::lock::Core;
+use crate::runtime::runtime;
+use crate::state::{LockState, LockStates};
+use crate::transaction::first_failure;
 
 /// kazoo's `Semaphore`: up to `max_leases` holders at a time, each holding
 /// a lease. Cheap to clone; clones are the same semaphore.
 ///
 /// As kazoo's: the lease pool is the node at `path`, whose data is
 /// `max_leases` (every semaphore on the path must agree, or
-/// [`LockError::MaxLeasesMismatch`]); each lease is an ephemeral child
+/// [`is_max_leases_mismatch`](Error::is_max_leases_mismatch)); each lease is an ephemeral child
 /// holding its holder's identifier; a lock at `{path}-__lock__` lets one
 /// contender at a time take a free lease, so that only that one watches
 /// the pool. A lease is created only while that lock's node exists (one
@@ -30,7 +31,8 @@ use crate::lock::{
 /// whatever the faults.
 ///
 /// A lease's state follows the session as a lock's does ([`LockState`]):
-/// only `Acquired` means it is held.
+/// only `Acquired` means it is held. While this semaphore holds a lease,
+/// `acquire` returns `true` at once (kazoo: "Do we already have a lease?").
 #[derive(Clone)]
 #[doc(alias("InterProcessSemaphoreV2"))]
 pub struct Semaphore {
@@ -44,9 +46,7 @@ struct Inner {
     max_leases: u32,
     /// Taken to take a lease.
     mutex: Core,
-    held: Arc<Held>,
-    serial: Mutex<()>,
-    cancel: watch::Sender<u64>,
+    holder: Holder,
 }
 
 impl fmt::Debug for Semaphore {
@@ -55,7 +55,7 @@ impl fmt::Debug for Semaphore {
             .field("path", &self.inner.path)
             .field("identifier", &self.inner.identifier)
             .field("max_leases", &self.inner.max_leases)
-            .field("held", &self.inner.held)
+            .field("held", &self.inner.holder.held)
             .finish()
     }
 }
@@ -67,17 +67,11 @@ enum Short {
     /// The pool lock is not `Acquired` now: check it again.
     Again,
     /// Gave up, or failed.
-    Failed(LockError),
+    Failed(Error),
 }
 
-impl From<LockError> for Short {
-    fn from(err: LockError) -> Self {
-        Self::Failed(err)
-    }
-}
-
-impl From<zookit::Error> for Short {
-    fn from(err: zookit::Error) -> Self {
+impl<E: Into<Error>> From<E> for Short {
+    fn from(err: E) -> Self {
         Self::Failed(err.into())
     }
 }
@@ -94,12 +88,7 @@ impl Semaphore {
     ) -> Self {
         let path = path.into();
         let identifier = identifier.into();
-        let mutex = Core::new(
-            client,
-            format!("{path}-{}", crate::contenders::LOCK_NAME),
-            identifier.clone(),
-            EXCLUSIVE,
-        );
+        let mutex = Core::new(client, format!("{path}-{LOCK_NAME}"), identifier.clone(), EXCLUSIVE);
         Self {
             inner: Arc::new(Inner {
                 client: client.clone(),
@@ -107,9 +96,7 @@ impl Semaphore {
                 identifier,
                 max_leases,
                 mutex,
-                held: Held::new(client),
-                serial: Mutex::new(()),
-                cancel: watch::channel(0).0,
+                holder: Holder::new(client),
             }),
         }
     }
@@ -129,125 +116,13 @@ impl Semaphore {
         self.inner.max_leases
     }
 
-    /// Takes a lease (kazoo's `acquire(blocking, timeout)`): `true` once
-    /// held (at once if this semaphore holds one already). Without
-    /// `blocking`, `false` if no lease is free now. Fails with
-    /// [`LockError::Timeout`] if `timeout` passes first,
-    /// [`LockError::Cancelled`] on [`cancel`](Self::cancel),
-    /// [`LockError::MaxLeasesMismatch`] if the pool stores another number
-    /// of leases, and at once with the client's error if the client is
-    /// stopped, not started, or its session expired.
-    pub async fn acquire(
-        &self,
-        blocking: bool,
-        timeout: Option<Duration>,
-    ) -> Result<bool, LockError> {
-        Ok(self.acquire_lease(blocking, timeout).await?.is_some())
-    }
-
-    /// Takes a lease, waiting as long as it takes (or until
-    /// [`cancel`](Self::cancel)), and returns a guard that releases it when
-    /// dropped.
-    pub async fn lease(&self) -> Result<LockGuard, LockError> {
-        match self.acquire_lease(true, None).await? {
-            Some(acquisition) => {
-                Ok(LockGuard::new(Arc::clone(&self.inner.held), acquisition, &self.inner.path))
-            }
-            None => Err(LockError::Cancelled { path: self.inner.path.clone() }),
-        }
-    }
-
-    async fn acquire_lease(
-        &self,
-        blocking: bool,
-        timeout: Option<Duration>,
-    ) -> Result<Option<Arc<Acquisition>>, LockError> {
-        let inner = &*self.inner;
-        let path = inner.path.as_str();
-        let deadline = timeout.map(|t| Instant::now() + t);
-        let mut cancel = Cancel::new(inner.cancel.subscribe());
-        let gave_up = |timed_out: bool| {
-            if timed_out {
-                LockError::Timeout { path: path.to_owned(), timeout: timeout.unwrap_or_default() }
-            } else {
-                LockError::Cancelled { path: path.to_owned() }
-            }
-        };
-        let runtime = runtime()?;
-        let _serial = tokio::select! {
-            biased;
-            () = cancel.cancelled() => return Err(gave_up(false)),
-            () = sleep_until(deadline) => return Err(gave_up(true)),
-            serial = inner.serial.lock() => serial,
-        };
-        if let Some(acquisition) = inner.held.acquisition() {
-            // kazoo: "Do we already have a lease?"
-            return Ok(Some(acquisition));
-        }
-        if inner.max_leases == 0 {
-            return Err(zookit::Error::new(ErrorKind::InvalidArgument(format!(
-                "a semaphore needs at least one lease ({path})"
-            )))
-            .into());
-        }
-        tokio::select! {
-            biased;
-            () = cancel.cancelled() => return Err(gave_up(false)),
-            () = sleep_until(deadline) => return Err(gave_up(true)),
-            checked = self.ensure_pool_riding_out_losses() => checked?,
-        }
-        let mut pending = Pending::new(&inner.client, runtime.clone(), path);
-        let outcome = loop {
-            // The pool lock first (its own timeout and cancel clean it up).
-            let mutex = match inner
-                .mutex
-                .acquire_until(blocking, deadline, timeout, cancel.clone(), path)
-                .await
-            {
-                Ok(Some(mutex)) => mutex,
-                Ok(None) => break Ok(None),
-                Err(err) => break Err(err),
-            };
-            let outcome = tokio::select! {
-                biased;
-                () = cancel.cancelled() => Err(Short::Failed(gave_up(false))),
-                () = sleep_until(deadline) => Err(Short::Failed(gave_up(true))),
-                outcome = self.take_lease(blocking, &mutex, &mut pending) => outcome,
-            };
-            if let Err(err) = inner.mutex.release().await {
-                tracing::warn!(%err, path, "cannot release the semaphore's lock");
-            }
-            match outcome {
-                Ok(won) => break Ok(won),
-                Err(Short::MutexLost | Short::Again) => {}
-                Err(Short::Failed(err)) => break Err(err),
-            }
-        };
-        match outcome {
-            Ok(Some(won)) => {
-                pending.keep();
-                Ok(Some(inner.held.begin(&inner.client, won, runtime)))
-            }
-            Ok(None) => {
-                pending.clean_up().await?;
-                Ok(None)
-            }
-            Err(err) => {
-                if let Err(cleanup) = pending.clean_up().await {
-                    tracing::warn!(err = %cleanup, path, "cannot delete a lease");
-                }
-                Err(err)
-            }
-        }
-    }
-
     /// [`ensure_pool`](Self::ensure_pool), waiting for the connection
     /// after a loss (the caller bounds it).
-    async fn ensure_pool_riding_out_losses(&self) -> Result<(), LockError> {
+    async fn ensure_pool_riding_out_losses(&self) -> Result<()> {
         let weak = self.inner.client.downgrade();
         loop {
             match self.ensure_pool().await {
-                Err(LockError::Client(err)) if is_retryable(&err) => wait_writable(&weak).await?,
+                Err(err) if is_retryable_error(&err) => wait_writable(&weak).await?,
                 other => return other,
             }
         }
@@ -255,7 +130,7 @@ impl Semaphore {
 
     /// Creates the pool with `max_leases`, or checks the number it stores
     /// (non-numeric data is left alone, as kazoo does; empty data is set).
-    async fn ensure_pool(&self) -> Result<(), LockError> {
+    async fn ensure_pool(&self) -> Result<()> {
         let inner = &*self.inner;
         let (client, path, max) = (&inner.client, inner.path.as_str(), inner.max_leases);
         with_retries(client, || async {
@@ -281,11 +156,9 @@ impl Semaphore {
                 let stored =
                     std::str::from_utf8(&data).ok().and_then(|s| s.trim().parse::<u64>().ok());
                 return match stored {
-                    Some(stored) if stored != u64::from(max) => Err(LockError::MaxLeasesMismatch {
-                        path: path.to_owned(),
-                        stored,
-                        expected: max,
-                    }),
+                    Some(stored) if stored != u64::from(max) => {
+                        Err(Error::max_leases_mismatch(stored, max))
+                    }
                     _ => Ok(()),
                 };
             }
@@ -316,7 +189,7 @@ impl Semaphore {
             }
             let Some(mutex_node) = inner.mutex.held().node() else { return Err(Short::MutexLost) };
             match self.try_lease(blocking, mutex, &mutex_node, &lease, pending).await {
-                Err(Short::Failed(LockError::Client(err))) if is_retryable(&err) => {
+                Err(Short::Failed(err)) if is_retryable_error(&err) => {
                     wait_writable(&weak).await?;
                 }
                 Err(Short::Again) => {}
@@ -354,20 +227,7 @@ impl Semaphore {
                     [Err(e), ..] if e.is_no_node() => return Err(Short::MutexLost),
                     // Created by a try whose reply was lost.
                     [_, Err(e)] if e.is_node_exists() => {}
-                    [Ok(_), Ok(_)] => {}
-                    _ => {
-                        // The op that failed, not those rolled back.
-                        let err = results
-                            .into_iter()
-                            .filter_map(Result::err)
-                            .find(|e| !matches!(e.kind(), ErrorKind::RolledBack));
-                        let err = err.unwrap_or_else(|| {
-                            zookit::Error::new(ErrorKind::InvalidArgument(
-                                "unexpected result".into(),
-                            ))
-                        });
-                        return Err(err.into());
-                    }
+                    _ => first_failure(results)?,
                 }
             } else if !ours {
                 if !blocking {
@@ -391,22 +251,9 @@ impl Semaphore {
         }
     }
 
-    /// Releases the lease: `Released` at once, then its node is deleted
-    /// (before this returns when the connection allows, else once it is
-    /// back). `false` if none was held.
-    pub async fn release(&self) -> Result<bool, LockError> {
-        Ok(self.inner.held.release(None).await?)
-    }
-
-    /// Makes every acquisition in progress fail with
-    /// [`LockError::Cancelled`].
-    pub fn cancel(&self) {
-        self.inner.cancel.send_modify(|epoch| *epoch = epoch.wrapping_add(1));
-    }
-
     /// The identifiers of the lease holders, in the order they took their
     /// leases (kazoo's `lease_holders()`); empty if the pool does not exist.
-    pub async fn lease_holders(&self) -> Result<Vec<String>, LockError> {
+    pub async fn lease_holders(&self) -> Result<Vec<String>> {
         let (client, path) = (&self.inner.client, self.inner.path.as_str());
         with_retries(client, || async {
             let children = match client.get_children(path).await {
@@ -427,32 +274,63 @@ impl Semaphore {
             Ok(holders.into_iter().map(|(_, holder)| holder).collect())
         })
         .await
+        .at(path)
     }
 
-    /// The lease's state: only [`LockState::Acquired`] means it is held.
-    pub fn state(&self) -> LockState {
-        self.inner.held.state()
+    fn acquirer(&self) -> &Self {
+        self
     }
 
-    /// Whether a lease is held now.
-    pub fn is_acquired(&self) -> bool {
-        self.state().is_acquired()
+    acquirer_methods!(lease, lease_timeout);
+}
+
+impl Acquirer for Semaphore {
+    fn path(&self) -> &str {
+        &self.inner.path
     }
 
-    /// Every change of the lease's state from now on.
-    pub fn states(&self) -> LockStates {
-        LockStates::new(self.inner.held.subscribe())
+    fn holder(&self) -> &Holder {
+        &self.inner.holder
     }
 
-    /// Resolves as soon as no lease is held (at once if none is): with
-    /// `Suspended` (possibly lost: stop relying on it), `Lost` or
-    /// `Released`.
-    pub async fn lost(&self) -> LockState {
-        self.inner.held.lost().await
-    }
-
-    /// The path of the lease node while one is held.
-    pub fn node(&self) -> Option<String> {
-        self.inner.held.node()
+    async fn acquire_within(
+        &self,
+        blocking: bool,
+        mut limits: Limits,
+    ) -> Result<Option<Arc<Acquisition>>> {
+        let inner = &*self.inner;
+        let runtime = runtime()?;
+        let held = self.held();
+        let _serial = limits.run(inner.holder.serial.lock()).await?;
+        if let Some(acquisition) = held.acquisition() {
+            // kazoo: "Do we already have a lease?"
+            return Ok(Some(acquisition));
+        }
+        if inner.max_leases == 0 {
+            return Err(Error::invalid_argument("a semaphore needs at least one lease"));
+        }
+        limits.run(self.ensure_pool_riding_out_losses()).await??;
+        let mut pending = Pending::new(&inner.client, runtime.clone(), &inner.path);
+        let outcome = loop {
+            // The pool lock first (its own limits clean it up).
+            let mutex = match inner.mutex.acquire_within(blocking, limits.clone()).await {
+                Ok(Some(mutex)) => mutex,
+                Ok(None) => break Ok(None),
+                Err(err) => break Err(err),
+            };
+            let outcome = limits
+                .run(self.take_lease(blocking, &mutex, &mut pending))
+                .await
+                .unwrap_or_else(|gave_up| Err(Short::Failed(gave_up)));
+            if let Err(err) = inner.mutex.held().release(None).await {
+                tracing::warn!(%err, "cannot release the semaphore's lock");
+            }
+            match outcome {
+                Ok(won) => break Ok(won),
+                Err(Short::MutexLost | Short::Again) => {}
+                Err(Short::Failed(err)) => break Err(err),
+            }
+        };
+        conclude(held, &inner.client, runtime, pending, outcome).await
     }
 }

@@ -9,6 +9,8 @@ use std::sync::{Mutex, MutexGuard};
 
 use tokio::sync::{mpsc, watch};
 
+use crate::sync::locked;
+
 /// The current value and the subscribers to its changes.
 #[derive(Debug)]
 pub(crate) struct Signal<T> {
@@ -22,7 +24,7 @@ impl<T: Copy + PartialEq + Send + Sync + 'static> Signal<T> {
     }
 
     fn subscribers(&self) -> MutexGuard<'_, Vec<mpsc::UnboundedSender<T>>> {
-        self.subscribers.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        locked(&self.subscribers)
     }
 
     /// The current value.
@@ -62,10 +64,13 @@ impl<T: Copy + PartialEq + Send + Sync + 'static> Signal<T> {
     /// `condition`: the current one, or a later one however briefly it
     /// lasted (a `watch` would miss a quick flap). `None` if the signal is
     /// dropped first.
-    pub(crate) fn first(
+    pub(crate) fn first<C>(
         &self,
-        condition: impl Fn(T) -> bool + Send + 'static,
-    ) -> impl Future<Output = Option<T>> + Send + 'static {
+        condition: C,
+    ) -> impl Future<Output = Option<T>> + Send + use<T, C>
+    where
+        C: Fn(T) -> bool + Send + 'static,
+    {
         let mut changes = self.subscribe();
         let current = self.get();
         async move {

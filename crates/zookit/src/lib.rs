@@ -260,6 +260,7 @@ mod hosts;
 mod hub;
 mod ops;
 mod pacing;
+pub mod python;
 mod retry;
 mod sasl;
 mod session;

@@ -2,15 +2,15 @@
 
 use std::time::Duration;
 
-use zookit::Result;
 use zookit::blocking::Client;
 
-use super::run_bounded::{run, run_for, waiting};
+use super::run::OnClient;
+use crate::Result;
 
 /// A blocking [`crate::Barrier`]: processes wait while its node exists.
 ///
 /// ```no_run
-/// # fn example(zk: zookit::blocking::Client) -> zookit::Result<()> {
+/// # fn example(zk: zookit::blocking::Client) -> zookit_recipes::Result<()> {
 /// use std::time::Duration;
 /// use zookit_recipes::blocking::Barrier;
 ///
@@ -24,40 +24,33 @@ use super::run_bounded::{run, run_for, waiting};
 /// # }
 /// ```
 #[derive(Clone, Debug)]
-pub struct Barrier {
-    client: Client,
-    barrier: crate::Barrier,
-}
+pub struct Barrier(OnClient<crate::Barrier>);
 
 impl Barrier {
     /// A barrier at `path` (nothing is created yet).
-    pub fn new(client: &Client, path: &str) -> Self {
-        Self { client: client.clone(), barrier: crate::Barrier::new(client.async_client(), path) }
+    pub fn new(client: &Client, path: impl Into<String>) -> Self {
+        Self(OnClient::new(client, crate::Barrier::new(client.async_client(), path)))
     }
 
     /// The barrier's node.
     pub fn path(&self) -> &str {
-        self.barrier.path()
+        self.0.recipe().path()
     }
 
     /// Puts the barrier up; see [`crate::Barrier::create`].
     pub fn create(&self) -> Result<()> {
-        let barrier = self.barrier.clone();
-        run(&self.client, "barrier create", async move { barrier.create().await })
+        self.0.run(|barrier| async move { barrier.create().await })
     }
 
     /// Removes the barrier; `false` if it was not up.
     pub fn remove(&self) -> Result<bool> {
-        let barrier = self.barrier.clone();
-        run(&self.client, "barrier remove", async move { barrier.remove().await })
+        self.0.run(|barrier| async move { barrier.remove().await })
     }
 
     /// Blocks until the barrier is removed, at most `timeout`; see
     /// [`crate::Barrier::wait`].
     pub fn wait(&self, timeout: Duration) -> Result<bool> {
-        let barrier = self.barrier.clone();
-        let bound = waiting(&self.client, timeout);
-        run_for(&self.client, "barrier wait", bound, async move { barrier.wait(timeout).await })
+        self.0.wait(Some(timeout), |barrier| async move { barrier.wait(timeout).await })
     }
 }
 
@@ -65,7 +58,7 @@ impl Barrier {
 /// participants entered, `leave` until all left.
 ///
 /// ```no_run
-/// # fn example(zk: zookit::blocking::Client) -> zookit::Result<()> {
+/// # fn example(zk: zookit::blocking::Client) -> zookit_recipes::Result<()> {
 /// use std::time::Duration;
 /// use zookit_recipes::blocking::DoubleBarrier;
 ///
@@ -78,58 +71,46 @@ impl Barrier {
 /// # }
 /// ```
 #[derive(Clone, Debug)]
-pub struct DoubleBarrier {
-    client: Client,
-    barrier: crate::DoubleBarrier,
-}
+pub struct DoubleBarrier(OnClient<crate::DoubleBarrier>);
 
 impl DoubleBarrier {
     /// A participant of the double barrier at `path` for `num_clients`
     /// participants; see [`crate::DoubleBarrier::new`].
-    pub fn new(client: &Client, path: &str, num_clients: usize, identifier: &str) -> Self {
+    pub fn new(
+        client: &Client,
+        path: impl Into<String>,
+        num_clients: usize,
+        identifier: impl Into<String>,
+    ) -> Self {
         let barrier =
             crate::DoubleBarrier::new(client.async_client(), path, num_clients, identifier);
-        Self { client: client.clone(), barrier }
+        Self(OnClient::new(client, barrier))
     }
 
     /// The barrier's node.
     pub fn path(&self) -> &str {
-        self.barrier.path()
+        self.0.recipe().path()
     }
 
     /// This participant's identifier.
     pub fn identifier(&self) -> &str {
-        self.barrier.identifier()
+        self.0.recipe().identifier()
     }
 
     /// Whether this participant has entered and not left.
     pub fn participating(&self) -> bool {
-        self.barrier.participating()
+        self.0.recipe().participating()
     }
 
     /// Enters and blocks until all have entered, at most `timeout`; see
     /// [`crate::DoubleBarrier::enter`].
     pub fn enter(&self, timeout: Duration) -> Result<bool> {
-        let barrier = self.barrier.clone();
-        let bound = waiting(&self.client, timeout);
-        run_for(
-            &self.client,
-            "double barrier enter",
-            bound,
-            async move { barrier.enter(timeout).await },
-        )
+        self.0.wait(Some(timeout), |barrier| async move { barrier.enter(timeout).await })
     }
 
     /// Leaves and blocks until all have left, at most `timeout`; see
     /// [`crate::DoubleBarrier::leave`].
     pub fn leave(&self, timeout: Duration) -> Result<bool> {
-        let barrier = self.barrier.clone();
-        let bound = waiting(&self.client, timeout);
-        run_for(
-            &self.client,
-            "double barrier leave",
-            bound,
-            async move { barrier.leave(timeout).await },
-        )
+        self.0.wait(Some(timeout), |barrier| async move { barrier.leave(timeout).await })
     }
 }

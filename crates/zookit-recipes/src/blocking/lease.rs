@@ -2,16 +2,22 @@
 
 use std::time::{Duration, SystemTime};
 
-use zookit::Result;
 use zookit::blocking::Client;
 
-use super::run_bounded::{run, run_for, waiting};
-use crate::LeaseOptions;
+use super::run::{OnClient, run_for, waiting};
+use crate::lease::multi_lease_methods;
+use crate::{LeaseOptions, Result};
+
+/// How long obtaining one lease may block: the lock timeout, and the
+/// requests before and after it.
+fn obtain_bound(client: &Client, options: &LeaseOptions) -> Duration {
+    options.lock_timeout.saturating_add(client.command_timeout().saturating_mul(2))
+}
 
 /// A blocking [`crate::NonBlockingLease`].
 ///
 /// ```no_run
-/// # fn example(zk: zookit::blocking::Client) -> zookit::Result<()> {
+/// # fn example(zk: zookit::blocking::Client) -> zookit_recipes::Result<()> {
 /// use std::time::Duration;
 /// use zookit_recipes::blocking::NonBlockingLease;
 ///
@@ -23,19 +29,16 @@ use crate::LeaseOptions;
 /// # }
 /// ```
 #[derive(Clone, Debug)]
-pub struct NonBlockingLease {
-    client: Client,
-    lease: crate::NonBlockingLease,
-}
+pub struct NonBlockingLease(OnClient<crate::NonBlockingLease>);
 
 impl NonBlockingLease {
     /// Tries to obtain the lease at `path`; see
     /// [`crate::NonBlockingLease::obtain`].
     pub fn obtain(
         client: &Client,
-        path: &str,
+        path: impl Into<String>,
         duration: Duration,
-        identifier: &str,
+        identifier: impl Into<String>,
     ) -> Result<Self> {
         Self::obtain_with(client, path, duration, identifier, &LeaseOptions::default())
     }
@@ -43,49 +46,54 @@ impl NonBlockingLease {
     /// Like [`obtain`](Self::obtain), with options.
     pub fn obtain_with(
         client: &Client,
-        path: &str,
+        path: impl Into<String>,
         duration: Duration,
-        identifier: &str,
+        identifier: impl Into<String>,
         options: &LeaseOptions,
     ) -> Result<Self> {
-        let (zk, path, identifier, options) = (
-            client.async_client().clone(),
-            path.to_owned(),
-            identifier.to_owned(),
-            options.clone(),
-        );
-        let bound = waiting(client, options.lock_timeout.saturating_add(client.command_timeout()));
-        let lease = run_for(client, "lease obtain", bound, async move {
-            crate::NonBlockingLease::obtain_with(&zk, &path, duration, &identifier, &options).await
-        })?;
-        Ok(Self { client: client.clone(), lease })
+        let (zk, path, identifier, options) =
+            (client.async_client().clone(), path.into(), identifier.into(), options.clone());
+        let bound = waiting(client, Some(obtain_bound(client, &options)));
+        let obtaining = {
+            let path = path.clone();
+            async move {
+                crate::NonBlockingLease::obtain_with(&zk, path, duration, identifier, &options)
+                    .await
+            }
+        };
+        let lease = run_for(client, &path, bound, obtaining)?;
+        Ok(Self(OnClient::new(client, lease)))
+    }
+
+    /// The async lease this one holds.
+    pub fn as_async(&self) -> &crate::NonBlockingLease {
+        self.0.recipe()
     }
 
     /// Whether the lease was obtained.
     pub fn obtained(&self) -> bool {
-        self.lease.obtained()
+        self.0.recipe().obtained()
     }
 
     /// When the obtained lease ends.
     pub fn end(&self) -> Option<SystemTime> {
-        self.lease.end()
+        self.0.recipe().end()
     }
 
     /// The lease's path.
     pub fn path(&self) -> &str {
-        self.lease.path()
+        self.0.recipe().path()
     }
 
     /// The identifier it was asked for.
     pub fn identifier(&self) -> &str {
-        self.lease.identifier()
+        self.0.recipe().identifier()
     }
 
     /// Gives the lease up before its end; see
     /// [`crate::NonBlockingLease::release`].
     pub fn release(&self) -> Result<bool> {
-        let lease = self.lease.clone();
-        run(&self.client, "lease release", async move { lease.release().await })
+        self.0.run(|lease| async move { lease.release().await })
     }
 }
 
@@ -102,9 +110,9 @@ impl MultiNonBlockingLease {
     pub fn obtain(
         client: &Client,
         count: usize,
-        path: &str,
+        path: impl Into<String>,
         duration: Duration,
-        identifier: &str,
+        identifier: impl Into<String>,
     ) -> Result<Self> {
         Self::obtain_with(client, count, path, duration, identifier, &LeaseOptions::default())
     }
@@ -113,34 +121,29 @@ impl MultiNonBlockingLease {
     pub fn obtain_with(
         client: &Client,
         count: usize,
-        path: &str,
+        path: impl Into<String>,
         duration: Duration,
-        identifier: &str,
+        identifier: impl Into<String>,
         options: &LeaseOptions,
     ) -> Result<Self> {
-        for index in 0..count {
-            let lease_path = zookit::join_path(path, &index.to_string());
-            let lease =
-                NonBlockingLease::obtain_with(client, &lease_path, duration, identifier, options)?;
-            if lease.obtained() {
-                return Ok(Self { lease: Some(lease), index: Some(index) });
+        let (zk, path, identifier, options) =
+            (client.async_client().clone(), path.into(), identifier.into(), options.clone());
+        let each = obtain_bound(client, &options);
+        let bound = each.saturating_mul(u32::try_from(count).unwrap_or(u32::MAX));
+        let obtaining = {
+            let path = path.clone();
+            async move {
+                crate::MultiNonBlockingLease::obtain_with(
+                    &zk, count, path, duration, identifier, &options,
+                )
+                .await
             }
-        }
-        Ok(Self { lease: None, index: None })
+        };
+        let multi = run_for(client, &path, waiting(client, Some(bound)), obtaining)?;
+        let lease =
+            multi.lease().map(|lease| NonBlockingLease(OnClient::new(client, lease.clone())));
+        Ok(Self { lease, index: multi.index() })
     }
 
-    /// Whether one of the leases was obtained.
-    pub fn obtained(&self) -> bool {
-        self.lease.is_some()
-    }
-
-    /// Which of the leases was obtained.
-    pub fn index(&self) -> Option<usize> {
-        self.index
-    }
-
-    /// The lease obtained.
-    pub fn lease(&self) -> Option<&NonBlockingLease> {
-        self.lease.as_ref()
-    }
+    multi_lease_methods!(NonBlockingLease);
 }

@@ -1,44 +1,17 @@
 //! Blocking locks: [`Lock`], [`ReadLock`], [`WriteLock`] and their guard.
 
 use std::fmt;
-use std::future::Future;
 use std::time::Duration;
 
 use zookit::blocking::Client;
 
-use crate::{LockError, LockState};
-
-/// Runs `future` on `client`'s runtime and waits for it (it bounds itself:
-/// every recipe future ends on its timeout, on `cancel()`, or when the
-/// client stops).
-pub(crate) fn run<T, F>(client: &Client, future: F) -> Result<T, LockError>
-where
-    T: Send + 'static,
-    F: Future<Output = Result<T, LockError>> + Send + 'static,
-{
-    client.block_on(future)
-}
-
-/// Waits until `lost` resolves, at most `timeout`: `None` if it has not.
-pub(crate) fn wait<F>(
-    client: &Client,
-    timeout: Option<Duration>,
-    lost: F,
-) -> Result<Option<LockState>, LockError>
-where
-    F: Future<Output = LockState> + Send + 'static,
-{
-    run(client, async move {
-        Ok(match timeout {
-            Some(timeout) => tokio::time::timeout(timeout, lost).await.ok(),
-            None => Some(lost.await),
-        })
-    })
-}
+use super::run::{OnClient, run_for, wait_lost};
+use crate::{LockState, Result};
 
 /// Holds a blocking acquisition; releases it when dropped (blocking until
 /// the node is deleted when connected, or handing that to the client's
-/// runtime when not). From `lock()` or [`Semaphore::lease`](super::Semaphore::lease).
+/// runtime when not). From `lock()` or
+/// [`Semaphore::lease`](super::Semaphore::lease).
 #[must_use = "the lock is released when the guard is dropped"]
 pub struct LockGuard {
     client: Client,
@@ -56,38 +29,44 @@ impl LockGuard {
         Self { client: client.clone(), guard: Some(guard) }
     }
 
-    fn guard(&self) -> &crate::LockGuard {
+    /// The async guard this one holds.
+    pub fn as_async(&self) -> &crate::LockGuard {
         self.guard.as_ref().expect("present until dropped or released")
     }
 
     /// The lock's path.
     pub fn path(&self) -> &str {
-        self.guard().path()
+        self.as_async().path()
     }
 
     /// The state of this acquisition; see [`crate::LockGuard::state`].
     pub fn state(&self) -> LockState {
-        self.guard().state()
+        self.as_async().state()
     }
 
     /// Whether this acquisition holds the lock now.
     pub fn is_acquired(&self) -> bool {
-        self.guard().is_acquired()
+        self.as_async().is_acquired()
     }
 
     /// Blocks until this acquisition no longer holds the lock
     /// (`Suspended`, `Lost` or `Released`), at most `timeout`: `None` if it
     /// still holds it then.
-    pub fn wait_lost(&self, timeout: Option<Duration>) -> Result<Option<LockState>, LockError> {
-        let acquisition = self.guard().clone_acquisition();
-        wait(&self.client, timeout, async move { acquisition.lost().await })
+    pub fn wait_lost(&self, timeout: Option<Duration>) -> Result<Option<LockState>> {
+        wait_lost(&self.client, self.path(), timeout, self.as_async().lost())
     }
 
     /// Releases the lock; see [`crate::LockGuard::release`].
-    pub fn release(mut self) -> Result<bool, LockError> {
+    pub fn release(mut self) -> Result<bool> {
         let guard = self.guard.take().expect("present until dropped or released");
-        run(&self.client, guard.release())
+        release(&self.client, guard)
     }
+}
+
+/// Releases `guard` on `client`'s runtime, bounded by its command timeout.
+fn release(client: &Client, guard: crate::LockGuard) -> Result<bool> {
+    let path = guard.path().to_owned();
+    run_for(client, &path, Some(client.command_timeout()), guard.release())
 }
 
 impl Drop for LockGuard {
@@ -95,115 +74,116 @@ impl Drop for LockGuard {
         if let Some(guard) = self.guard.take() {
             // Refused within an async runtime: the guard is dropped unrun,
             // and releases in the background.
-            let _ = self.client.block_on(async move { guard.release().await });
+            let _ = release(&self.client, guard);
         }
     }
 }
 
-/// The methods of the blocking lock types, delegating to the async ones.
+/// The methods of a blocking recipe that acquires a node and holds it (a
+/// lock, a semaphore), delegating to the async one; `$guard` and
+/// `$guard_timeout` name its guarded acquisitions (`lock`, `lease`).
+macro_rules! acquirer_methods {
+    ($guard:ident, $guard_timeout:ident) => {
+        /// Acquires, blocking; see the async `acquire`: `false` without
+        /// `blocking` if it cannot be had at once,
+        /// [`is_timeout`](crate::Error::is_timeout) after `timeout`,
+        /// [`is_cancelled`](crate::Error::is_cancelled) on
+        /// [`cancel`](Self::cancel) (from another thread).
+        pub fn acquire(&self, blocking: bool, timeout: Option<Duration>) -> Result<bool> {
+            self.0.wait(timeout, |recipe| recipe.acquire(blocking, timeout))
+        }
+
+        /// Acquires, blocking as long as it takes (or until
+        /// [`cancel`](Self::cancel)); the guard releases it when dropped.
+        pub fn $guard(&self) -> Result<LockGuard> {
+            let guard = self.0.wait(None, |recipe| recipe.$guard())?;
+            Ok(LockGuard::new(self.0.client(), guard))
+        }
+
+        #[doc = concat!("Like [`", stringify!($guard), "`](Self::", stringify!($guard), "), failing")]
+        /// with [`is_timeout`](crate::Error::is_timeout) after `timeout`.
+        pub fn $guard_timeout(&self, timeout: Duration) -> Result<LockGuard> {
+            let guard = self.0.wait(Some(timeout), |recipe| recipe.$guard_timeout(timeout))?;
+            Ok(LockGuard::new(self.0.client(), guard))
+        }
+
+        /// Releases what is held; `false` if nothing was.
+        pub fn release(&self) -> Result<bool> {
+            self.0.run(|recipe| async move { recipe.release().await })
+        }
+
+        /// Makes every acquisition in progress fail with
+        /// [`is_cancelled`](crate::Error::is_cancelled) (one call is
+        /// enough, from any thread). Never blocks.
+        pub fn cancel(&self) {
+            self.0.recipe().cancel()
+        }
+
+        /// The state of the holding: only [`LockState::Acquired`] means it
+        /// is held. Never blocks.
+        pub fn state(&self) -> LockState {
+            self.0.recipe().state()
+        }
+
+        /// Whether it is held now. Never blocks.
+        pub fn is_acquired(&self) -> bool {
+            self.0.recipe().is_acquired()
+        }
+
+        /// Blocks until nothing is held (`Suspended`, `Lost` or
+        /// `Released`), at most `timeout`: `None` if it still is then.
+        pub fn wait_lost(&self, timeout: Option<Duration>) -> Result<Option<LockState>> {
+            self.0.wait_lost(timeout, self.0.recipe().lost())
+        }
+
+        /// The path of the node held, while one is. Never blocks.
+        pub fn node(&self) -> Option<String> {
+            self.0.recipe().node()
+        }
+    };
+}
+
+pub(crate) use acquirer_methods;
+
+/// The blocking form of each lock type, delegating to the async one.
 macro_rules! blocking_lock {
     ($(#[$doc:meta])* $name:ident, $async:ty) => {
         $(#[$doc])*
-        #[derive(Clone)]
-        pub struct $name {
-            client: Client,
-            lock: $async,
-        }
-
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Debug::fmt(&self.lock, f)
-            }
-        }
+        #[derive(Clone, Debug)]
+        pub struct $name(OnClient<$async>);
 
         impl $name {
             /// A lock at `path` for `client`; `identifier` is stored in its
             /// contender node. Nothing is sent until it is acquired.
-            pub fn new(client: &Client, path: impl Into<String>, identifier: impl Into<String>) -> Self {
-                Self { client: client.clone(), lock: <$async>::new(client.async_client(), path, identifier) }
+            pub fn new(
+                client: &Client,
+                path: impl Into<String>,
+                identifier: impl Into<String>,
+            ) -> Self {
+                Self(OnClient::new(client, <$async>::new(client.async_client(), path, identifier)))
             }
 
             /// The async lock this one runs.
             pub fn as_async(&self) -> &$async {
-                &self.lock
+                self.0.recipe()
             }
 
             /// The lock's path.
             pub fn path(&self) -> &str {
-                self.lock.path()
+                self.0.recipe().path()
             }
 
             /// The identifier stored in this contender's node.
             pub fn identifier(&self) -> &str {
-                self.lock.identifier()
-            }
-
-            /// Acquires the lock, blocking; see the async `acquire`: `false`
-            /// without `blocking` if it is not free,
-            /// [`LockError::Timeout`] after `timeout`,
-            /// [`LockError::Cancelled`] on [`cancel`](Self::cancel) (from
-            /// another thread).
-            pub fn acquire(&self, blocking: bool, timeout: Option<Duration>) -> Result<bool, LockError> {
-                let lock = self.lock.clone();
-                run(&self.client, async move { lock.acquire(blocking, timeout).await })
-            }
-
-            /// Acquires the lock, blocking as long as it takes (or until
-            /// [`cancel`](Self::cancel)); the guard releases it when dropped.
-            pub fn lock(&self) -> Result<LockGuard, LockError> {
-                let lock = self.lock.clone();
-                let guard = run(&self.client, async move { lock.lock().await })?;
-                Ok(LockGuard::new(&self.client, guard))
-            }
-
-            /// Like [`lock`](Self::lock), failing with [`LockError::Timeout`]
-            /// after `timeout`.
-            pub fn lock_timeout(&self, timeout: Duration) -> Result<LockGuard, LockError> {
-                let lock = self.lock.clone();
-                let guard = run(&self.client, async move { lock.lock_timeout(timeout).await })?;
-                Ok(LockGuard::new(&self.client, guard))
-            }
-
-            /// Releases the lock; `false` if it was not held.
-            pub fn release(&self) -> Result<bool, LockError> {
-                let lock = self.lock.clone();
-                run(&self.client, async move { lock.release().await })
-            }
-
-            /// Makes every acquisition of this lock in progress fail with
-            /// [`LockError::Cancelled`]. Never blocks.
-            pub fn cancel(&self) {
-                self.lock.cancel()
+                self.0.recipe().identifier()
             }
 
             /// The identifiers of the contenders, holders first.
-            pub fn contenders(&self) -> Result<Vec<String>, LockError> {
-                let lock = self.lock.clone();
-                run(&self.client, async move { lock.contenders().await })
+            pub fn contenders(&self) -> Result<Vec<String>> {
+                self.0.run(|lock| async move { lock.contenders().await })
             }
 
-            /// The lock's state: only [`LockState::Acquired`] means it is
-            /// held. Never blocks.
-            pub fn state(&self) -> LockState {
-                self.lock.state()
-            }
-
-            /// Whether the lock is held now. Never blocks.
-            pub fn is_acquired(&self) -> bool {
-                self.lock.is_acquired()
-            }
-
-            /// Blocks until the lock is not held (`Suspended`, `Lost` or
-            /// `Released`), at most `timeout`: `None` if it still is then.
-            pub fn wait_lost(&self, timeout: Option<Duration>) -> Result<Option<LockState>, LockError> {
-                let lock = self.lock.clone();
-                wait(&self.client, timeout, async move { lock.lost().await })
-            }
-
-            /// The path of this contender's node while it holds the lock.
-            pub fn node(&self) -> Option<String> {
-                self.lock.node()
-            }
+            acquirer_methods!(lock, lock_timeout);
         }
     };
 }
@@ -212,7 +192,7 @@ blocking_lock!(
     /// The blocking form of [`crate::Lock`] (kazoo's `Lock`).
     ///
     /// ```no_run
-    /// # fn example(zk: zookit::blocking::Client) -> Result<(), zookit_recipes::LockError> {
+    /// # fn example(zk: zookit::blocking::Client) -> zookit_recipes::Result<()> {
     /// let lock = zookit_recipes::blocking::Lock::new(&zk, "/lockpath", "my-identifier");
     /// {
     ///     let _guard = lock.lock()?; // blocks until acquired

@@ -1,51 +1,51 @@
 //! Blocking parties: [`Party`] and [`ShallowParty`].
 
-use zookit::Result;
 use zookit::blocking::Client;
 
-use super::run_bounded::run;
+use super::run::OnClient;
+use crate::Result;
 
+/// The blocking form of each kind of party, delegating to the async one.
 macro_rules! blocking_party {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Clone, Debug)]
-        pub struct $name {
-            client: Client,
-            party: crate::$name,
-        }
+        pub struct $name(OnClient<crate::$name>);
 
         impl $name {
+            /// The async party this one runs.
+            pub fn as_async(&self) -> &crate::$name {
+                self.0.recipe()
+            }
+
             /// The party's node.
             pub fn path(&self) -> &str {
-                self.party.path()
+                self.0.recipe().path()
             }
 
             /// This member's identifier.
             pub fn identifier(&self) -> &str {
-                self.party.identifier()
+                self.0.recipe().identifier()
             }
 
             /// Whether this member has joined (and not left).
             pub fn participating(&self) -> bool {
-                self.party.participating()
+                self.0.recipe().participating()
             }
 
             /// Joins the party; joining again is fine.
             pub fn join(&self) -> Result<()> {
-                let party = self.party.clone();
-                run(&self.client, "party join", async move { party.join().await })
+                self.0.run(|party| async move { party.join().await })
             }
 
             /// Leaves the party; `false` if this member was not in it.
             pub fn leave(&self) -> Result<bool> {
-                let party = self.party.clone();
-                run(&self.client, "party leave", async move { party.leave().await })
+                self.0.run(|party| async move { party.leave().await })
             }
 
             /// The number of members.
             pub fn len(&self) -> Result<usize> {
-                let party = self.party.clone();
-                run(&self.client, "party len", async move { party.len().await })
+                self.0.run(|party| async move { party.len().await })
             }
 
             /// Whether the party has no members.
@@ -55,8 +55,7 @@ macro_rules! blocking_party {
 
             /// The identifiers of the members.
             pub fn members(&self) -> Result<Vec<String>> {
-                let party = self.party.clone();
-                run(&self.client, "party members", async move { party.members().await })
+                self.0.run(|party| async move { party.members().await })
             }
         }
     };
@@ -66,7 +65,7 @@ blocking_party! {
     /// A blocking [`crate::Party`].
     ///
     /// ```no_run
-    /// # fn example(zk: zookit::blocking::Client) -> zookit::Result<()> {
+    /// # fn example(zk: zookit::blocking::Client) -> zookit_recipes::Result<()> {
     /// use zookit_recipes::blocking::Party;
     ///
     /// let party = Party::new(&zk, "/app/party", "worker-1");
@@ -81,11 +80,8 @@ blocking_party! {
 
 impl Party {
     /// A member of the party at `path` with `identifier` (not joined yet).
-    pub fn new(client: &Client, path: &str, identifier: &str) -> Self {
-        Self {
-            client: client.clone(),
-            party: crate::Party::new(client.async_client(), path, identifier),
-        }
+    pub fn new(client: &Client, path: impl Into<String>, identifier: impl Into<String>) -> Self {
+        Self(OnClient::new(client, crate::Party::new(client.async_client(), path, identifier)))
     }
 }
 
@@ -93,7 +89,7 @@ blocking_party! {
     /// A blocking [`crate::ShallowParty`].
     ///
     /// ```no_run
-    /// # fn example(zk: zookit::blocking::Client) -> zookit::Result<()> {
+    /// # fn example(zk: zookit::blocking::Client) -> zookit_recipes::Result<()> {
     /// use zookit_recipes::blocking::ShallowParty;
     ///
     /// let party = ShallowParty::new(&zk, "/app/shallow", "worker-1")?;
@@ -108,8 +104,12 @@ blocking_party! {
 impl ShallowParty {
     /// A member of the shallow party at `path` with `identifier`; fails if
     /// the identifier cannot be part of a node name.
-    pub fn new(client: &Client, path: &str, identifier: &str) -> Result<Self> {
+    pub fn new(
+        client: &Client,
+        path: impl Into<String>,
+        identifier: impl Into<String>,
+    ) -> Result<Self> {
         let party = crate::ShallowParty::new(client.async_client(), path, identifier)?;
-        Ok(Self { client: client.clone(), party })
+        Ok(Self(OnClient::new(client, party)))
     }
 }

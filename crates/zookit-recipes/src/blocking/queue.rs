@@ -3,15 +3,15 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use zookit::Result;
 use zookit::blocking::Client;
 
-use super::run_bounded::{run, run_for, waiting};
+use super::run::OnClient;
+use crate::Result;
 
 /// A blocking [`crate::Queue`]: a distributed queue with priorities.
 ///
 /// ```no_run
-/// # fn example(zk: zookit::blocking::Client) -> zookit::Result<()> {
+/// # fn example(zk: zookit::blocking::Client) -> zookit_recipes::Result<()> {
 /// use zookit_recipes::DEFAULT_PRIORITY;
 /// use zookit_recipes::blocking::Queue;
 ///
@@ -23,39 +23,33 @@ use super::run_bounded::{run, run_for, waiting};
 /// # }
 /// ```
 #[derive(Clone, Debug)]
-pub struct Queue {
-    client: Client,
-    queue: crate::Queue,
-}
+pub struct Queue(OnClient<crate::Queue>);
 
 impl Queue {
     /// A queue at `path`.
-    pub fn new(client: &Client, path: &str) -> Self {
-        Self { client: client.clone(), queue: crate::Queue::new(client.async_client(), path) }
+    pub fn new(client: &Client, path: impl Into<String>) -> Self {
+        Self(OnClient::new(client, crate::Queue::new(client.async_client(), path)))
     }
 
     /// The queue's node.
     pub fn path(&self) -> &str {
-        self.queue.path()
+        self.0.recipe().path()
     }
 
     /// Adds `value` with `priority`; see [`crate::Queue::put`].
     pub fn put(&self, value: impl AsRef<[u8]>, priority: u16) -> Result<()> {
-        let queue = self.queue.clone();
         let value = Bytes::copy_from_slice(value.as_ref());
-        run(&self.client, "queue put", async move { queue.put(value, priority).await })
+        self.0.run(|queue| async move { queue.put(value, priority).await })
     }
 
     /// Takes the first entry; `None` if the queue is empty.
     pub fn get(&self) -> Result<Option<Bytes>> {
-        let queue = self.queue.clone();
-        run(&self.client, "queue get", async move { queue.get().await })
+        self.0.run(|queue| async move { queue.get().await })
     }
 
     /// The number of entries.
     pub fn len(&self) -> Result<usize> {
-        let queue = self.queue.clone();
-        run(&self.client, "queue len", async move { queue.len().await })
+        self.0.run(|queue| async move { queue.len().await })
     }
 
     /// Whether the queue has no entries.
@@ -68,7 +62,7 @@ impl Queue {
 /// removed by `consume`, so that each is processed exactly once.
 ///
 /// ```no_run
-/// # fn example(zk: zookit::blocking::Client) -> zookit::Result<()> {
+/// # fn example(zk: zookit::blocking::Client) -> zookit_recipes::Result<()> {
 /// use std::time::Duration;
 /// use zookit_recipes::DEFAULT_PRIORITY;
 /// use zookit_recipes::blocking::LockingQueue;
@@ -83,30 +77,23 @@ impl Queue {
 /// # }
 /// ```
 #[derive(Clone, Debug)]
-pub struct LockingQueue {
-    client: Client,
-    queue: crate::LockingQueue,
-}
+pub struct LockingQueue(OnClient<crate::LockingQueue>);
 
 impl LockingQueue {
     /// A consumer (and producer) of the locking queue at `path`.
-    pub fn new(client: &Client, path: &str) -> Self {
-        Self {
-            client: client.clone(),
-            queue: crate::LockingQueue::new(client.async_client(), path),
-        }
+    pub fn new(client: &Client, path: impl Into<String>) -> Self {
+        Self(OnClient::new(client, crate::LockingQueue::new(client.async_client(), path)))
     }
 
     /// The queue's node.
     pub fn path(&self) -> &str {
-        self.queue.path()
+        self.0.recipe().path()
     }
 
     /// Adds `value` with `priority`; see [`crate::LockingQueue::put`].
     pub fn put(&self, value: impl AsRef<[u8]>, priority: u16) -> Result<()> {
-        let queue = self.queue.clone();
         let value = Bytes::copy_from_slice(value.as_ref());
-        run(&self.client, "locking queue put", async move { queue.put(value, priority).await })
+        self.0.run(|queue| async move { queue.put(value, priority).await })
     }
 
     /// Adds all `values` with `priority` in one transaction.
@@ -115,53 +102,42 @@ impl LockingQueue {
         I: IntoIterator,
         I::Item: AsRef<[u8]>,
     {
-        let queue = self.queue.clone();
         let values: Vec<Bytes> =
             values.into_iter().map(|v| Bytes::copy_from_slice(v.as_ref())).collect();
-        run(
-            &self.client,
-            "locking queue put_all",
-            async move { queue.put_all(values, priority).await },
-        )
+        self.0.run(|queue| async move { queue.put_all(values, priority).await })
     }
 
     /// Locks the first free entry and returns its value, blocking at most
     /// `timeout`; see [`crate::LockingQueue::get`].
     pub fn get(&self, timeout: Duration) -> Result<Option<Bytes>> {
-        let queue = self.queue.clone();
-        let bound = waiting(&self.client, timeout);
-        run_for(&self.client, "locking queue get", bound, async move { queue.get(timeout).await })
+        self.0.wait(Some(timeout), |queue| async move { queue.get(timeout).await })
     }
 
     /// Whether this consumer still holds the entry it got.
     pub fn holds_lock(&self) -> Result<bool> {
-        let queue = self.queue.clone();
-        run(&self.client, "locking queue holds_lock", async move { queue.holds_lock().await })
+        self.0.run(|queue| async move { queue.holds_lock().await })
     }
 
     /// The value of the entry this consumer holds, if any.
     pub fn holding(&self) -> Option<Bytes> {
-        self.queue.holding()
+        self.0.recipe().holding()
     }
 
     /// Removes the entry this consumer holds; see
     /// [`crate::LockingQueue::consume`].
     pub fn consume(&self) -> Result<bool> {
-        let queue = self.queue.clone();
-        run(&self.client, "locking queue consume", async move { queue.consume().await })
+        self.0.run(|queue| async move { queue.consume().await })
     }
 
     /// Unlocks the entry this consumer holds for others; see
     /// [`crate::LockingQueue::release`].
     pub fn release(&self) -> Result<bool> {
-        let queue = self.queue.clone();
-        run(&self.client, "locking queue release", async move { queue.release().await })
+        self.0.run(|queue| async move { queue.release().await })
     }
 
     /// The number of entries, locked ones included.
     pub fn len(&self) -> Result<usize> {
-        let queue = self.queue.clone();
-        run(&self.client, "locking queue len", async move { queue.len().await })
+        self.0.run(|queue| async move { queue.len().await })
     }
 
     /// Whether the queue has no entries.

@@ -1,17 +1,17 @@
 //! The blocking [`Semaphore`].
 
-use std::fmt;
 use std::time::Duration;
 
 use zookit::blocking::Client;
 
-use super::lock::{LockGuard, run, wait};
-use crate::{LockError, LockState};
+use super::lock::{LockGuard, acquirer_methods};
+use super::run::OnClient;
+use crate::{LockState, Result};
 
 /// The blocking form of [`crate::Semaphore`] (kazoo's `Semaphore`).
 ///
 /// ```no_run
-/// # fn example(zk: zookit::blocking::Client) -> Result<(), zookit_recipes::LockError> {
+/// # fn example(zk: zookit::blocking::Client) -> zookit_recipes::Result<()> {
 /// let semaphore = zookit_recipes::blocking::Semaphore::new(&zk, "/leasepath", "my-identifier", 2);
 /// {
 ///     let _lease = semaphore.lease()?; // blocks until a lease is free
@@ -20,17 +20,8 @@ use crate::{LockError, LockState};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone)]
-pub struct Semaphore {
-    client: Client,
-    semaphore: crate::Semaphore,
-}
-
-impl fmt::Debug for Semaphore {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.semaphore, f)
-    }
-}
+#[derive(Clone, Debug)]
+pub struct Semaphore(OnClient<crate::Semaphore>);
 
 impl Semaphore {
     /// A semaphore at `path` with `max_leases` leases; see
@@ -42,70 +33,28 @@ impl Semaphore {
         max_leases: u32,
     ) -> Self {
         let semaphore = crate::Semaphore::new(client.async_client(), path, identifier, max_leases);
-        Self { client: client.clone(), semaphore }
+        Self(OnClient::new(client, semaphore))
     }
 
     /// The async semaphore this one runs.
     pub fn as_async(&self) -> &crate::Semaphore {
-        &self.semaphore
+        self.0.recipe()
     }
 
     /// The semaphore's path.
     pub fn path(&self) -> &str {
-        self.semaphore.path()
+        self.0.recipe().path()
     }
 
     /// The number of leases.
     pub fn max_leases(&self) -> u32 {
-        self.semaphore.max_leases()
-    }
-
-    /// Takes a lease, blocking; see [`crate::Semaphore::acquire`].
-    pub fn acquire(&self, blocking: bool, timeout: Option<Duration>) -> Result<bool, LockError> {
-        let semaphore = self.semaphore.clone();
-        run(&self.client, async move { semaphore.acquire(blocking, timeout).await })
-    }
-
-    /// Takes a lease, blocking as long as it takes (or until
-    /// [`cancel`](Self::cancel)); the guard releases it when dropped.
-    pub fn lease(&self) -> Result<LockGuard, LockError> {
-        let semaphore = self.semaphore.clone();
-        let guard = run(&self.client, async move { semaphore.lease().await })?;
-        Ok(LockGuard::new(&self.client, guard))
-    }
-
-    /// Releases the lease; `false` if none was held.
-    pub fn release(&self) -> Result<bool, LockError> {
-        let semaphore = self.semaphore.clone();
-        run(&self.client, async move { semaphore.release().await })
-    }
-
-    /// Makes every acquisition in progress fail with
-    /// [`LockError::Cancelled`]. Never blocks.
-    pub fn cancel(&self) {
-        self.semaphore.cancel()
+        self.0.recipe().max_leases()
     }
 
     /// The identifiers of the lease holders.
-    pub fn lease_holders(&self) -> Result<Vec<String>, LockError> {
-        let semaphore = self.semaphore.clone();
-        run(&self.client, async move { semaphore.lease_holders().await })
+    pub fn lease_holders(&self) -> Result<Vec<String>> {
+        self.0.run(|semaphore| async move { semaphore.lease_holders().await })
     }
 
-    /// The lease's state. Never blocks.
-    pub fn state(&self) -> LockState {
-        self.semaphore.state()
-    }
-
-    /// Whether a lease is held now. Never blocks.
-    pub fn is_acquired(&self) -> bool {
-        self.semaphore.is_acquired()
-    }
-
-    /// Blocks until no lease is held, at most `timeout`: `None` if one
-    /// still is then.
-    pub fn wait_lost(&self, timeout: Option<Duration>) -> Result<Option<LockState>, LockError> {
-        let semaphore = self.semaphore.clone();
-        wait(&self.client, timeout, async move { semaphore.lost().await })
-    }
+    acquirer_methods!(lease, lease_timeout);
 }

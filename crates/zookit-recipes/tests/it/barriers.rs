@@ -88,7 +88,7 @@ pub(crate) fn blocking_sessions(name: &str, n: usize) -> Vec<zookit::blocking::C
 pub(crate) fn assert_closed<T: std::fmt::Debug>(
     what: &str,
     began: Instant,
-    result: zookit::Result<T>,
+    result: zookit_recipes::Result<T>,
 ) {
     let err = result.expect_err(what);
     assert!(err.is_closed(), "{what}: {err}");
@@ -226,7 +226,7 @@ async fn a_double_barrier_lets_participants_in_once_all_have_entered() {
     let barriers: Vec<DoubleBarrier> = zk
         .iter()
         .enumerate()
-        .map(|(i, c)| DoubleBarrier::new(c, "/db", 3, &format!("p{i}")))
+        .map(|(i, c)| DoubleBarrier::new(c, "/db", 3, format!("p{i}")))
         .collect();
     let early: Vec<_> = barriers[..2]
         .iter()
@@ -262,7 +262,7 @@ async fn a_double_barrier_lets_participants_out_once_all_have_left() {
     let barriers: Vec<DoubleBarrier> = zk
         .iter()
         .enumerate()
-        .map(|(i, c)| DoubleBarrier::new(c, "/db", 3, &format!("p{i}")))
+        .map(|(i, c)| DoubleBarrier::new(c, "/db", 3, format!("p{i}")))
         .collect();
     let entering: Vec<_> = barriers
         .iter()
@@ -355,7 +355,7 @@ fn blocking_barriers() {
     let doubles: Vec<_> = zk
         .iter()
         .enumerate()
-        .map(|(i, c)| zookit_recipes::blocking::DoubleBarrier::new(c, "/db", 3, &format!("p{i}")))
+        .map(|(i, c)| zookit_recipes::blocking::DoubleBarrier::new(c, "/db", 3, format!("p{i}")))
         .collect();
     let threads: Vec<_> = doubles
         .iter()

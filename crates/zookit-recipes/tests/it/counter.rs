@@ -13,7 +13,7 @@ use crate::barriers::{
 #[tokio::test]
 async fn an_int_counter_as_in_kazoos_docs() {
     let zk = sessions("counter-int", 1).await;
-    let mut counter = Counter::new(&zk[0], "/int", 0);
+    let counter = Counter::new(&zk[0], "/int", 0);
     assert_eq!((counter.pre_value(), counter.post_value()), (None, None));
     assert_eq!(counter.add(2).await.unwrap(), 2);
     assert_eq!(counter.sub(1).await.unwrap(), 1);
@@ -26,9 +26,20 @@ async fn an_int_counter_as_in_kazoos_docs() {
 }
 
 #[tokio::test]
+async fn clones_are_the_same_counter_and_share_the_last_change() {
+    let zk = sessions("counter-clones", 1).await;
+    let counter = Counter::new(&zk[0], "/shared", 10);
+    let clone = counter.clone();
+    let adding = tokio::spawn(async move { clone.add(5).await });
+    assert_eq!(within("the add", adding).await.unwrap().unwrap(), 15);
+    assert_eq!(counter.last_change(), Some(Change { pre: 10, post: 15 }));
+    assert_eq!(counter.sub(20).await.unwrap(), -5);
+}
+
+#[tokio::test]
 async fn a_float_counter_as_in_kazoos_docs() {
     let zk = sessions("counter-float", 1).await;
-    let mut counter = Counter::new(&zk[0], "/float", 1.0);
+    let counter = Counter::new(&zk[0], "/float", 1.0);
     assert_eq!(counter.value().await.unwrap(), 1.0, "the default while the node is empty");
     assert_eq!(counter.add(2.0).await.unwrap(), 3.0);
     assert_eq!(counter.value().await.unwrap(), 3.0);
@@ -47,25 +58,25 @@ async fn a_counter_reads_what_kazoo_wrote_and_makes_its_node() {
     zk[0].create("/empty", "").await.unwrap();
     assert_eq!(Counter::new(&zk[0], "/empty", 7).value().await.unwrap(), 7);
     zk[0].create("/written", "41").await.unwrap();
-    let mut counter = Counter::new(&zk[0], "/written", 0);
+    let counter = Counter::new(&zk[0], "/written", 0);
     assert_eq!(counter.add(1).await.unwrap(), 42);
     assert_eq!(zk[0].get("/written").await.unwrap().0.as_ref(), b"42");
     zk[0].create("/floaty", "1e+16").await.unwrap();
     assert_eq!(Counter::new(&zk[0], "/floaty", 0.0).value().await.unwrap(), 1e16);
     // A missing node (and its parents) is created on first use.
-    let mut deep = Counter::new(&zk[0], "/a/b/c", 5);
+    let deep = Counter::new(&zk[0], "/a/b/c", 5);
     assert_eq!(deep.add(1).await.unwrap(), 6);
     // Something else in the node is an error, not a silent default.
     zk[0].create("/junk", "not a number").await.unwrap();
     let err = Counter::new(&zk[0], "/junk", 0).value().await.unwrap_err();
-    assert!(matches!(err.kind(), zookit::ErrorKind::InvalidArgument(_)), "{err}");
+    assert!(err.is_corrupt(), "{err}");
     assert!(err.to_string().contains("/junk"), "{err}");
 }
 
 #[tokio::test]
 async fn curator_formats_are_big_endian_integers() {
     let zk = sessions("counter-curator", 1).await;
-    let mut shared = Counter::shared_count(&zk[0], "/curator", 0);
+    let shared = Counter::shared_count(&zk[0], "/curator", 0);
     assert_eq!(shared.add(2).await.unwrap(), 2);
     assert_eq!(shared.sub(1).await.unwrap(), 1);
     assert_eq!((shared.pre_value(), shared.post_value()), (Some(2), Some(1)));
@@ -79,10 +90,10 @@ async fn curator_formats_are_big_endian_integers() {
     // SharedCount is 32 bits: beyond is refused, and nothing is written.
     zk[0].set("/curator", i32::MAX.to_be_bytes()).await.unwrap();
     let err = shared.add(1).await.unwrap_err();
-    assert!(matches!(err.kind(), zookit::ErrorKind::InvalidArgument(_)), "{err}");
+    assert!(err.is_overflow(), "{err}");
     assert_eq!(zk[0].get("/curator").await.unwrap().0.as_ref(), i32::MAX.to_be_bytes());
 
-    let mut long = Counter::atomic_long(&zk[0], "/long", 0);
+    let long = Counter::atomic_long(&zk[0], "/long", 0);
     long.add(i64::from(i32::MAX) + 1).await.unwrap();
     assert_eq!(
         zk[0].get("/long").await.unwrap().0.as_ref(),
@@ -99,7 +110,7 @@ async fn ten_clients_twenty_increments_each_count_exactly() {
     let tasks: Vec<_> = zk
         .iter()
         .map(|client| {
-            let mut counter = Counter::new(client, "/hits", 0);
+            let counter = Counter::new(client, "/hits", 0);
             tokio::spawn(async move {
                 let mut seen = Vec::new();
                 for _ in 0..20 {
@@ -129,7 +140,7 @@ async fn ten_clients_twenty_increments_each_count_exactly() {
 async fn counters_fail_at_once_on_stopped_and_unstarted_clients() {
     for zk in dead_clients("counter-dead").await {
         let began = Instant::now();
-        let mut counter = Counter::new(&zk, "/c", 0);
+        let counter = Counter::new(&zk, "/c", 0);
         assert_closed("value", began, counter.value().await);
         assert_closed("add", began, counter.add(1).await);
         assert_eq!(counter.post_value(), None);
@@ -139,7 +150,7 @@ async fn counters_fail_at_once_on_stopped_and_unstarted_clients() {
 #[test]
 fn blocking_counters_count_exactly_across_threads() {
     let zk = blocking_sessions("counter-blocking", 4);
-    let mut counter = zookit_recipes::blocking::Counter::new(&zk[0], "/int", 0);
+    let counter = zookit_recipes::blocking::Counter::new(&zk[0], "/int", 0);
     counter.add(2).unwrap();
     counter.sub(1).unwrap();
     assert_eq!(counter.value().unwrap(), 1);
@@ -148,7 +159,7 @@ fn blocking_counters_count_exactly_across_threads() {
     let threads: Vec<_> = zk
         .iter()
         .map(|client| {
-            let mut counter = zookit_recipes::blocking::Counter::new(client, "/threads", 0);
+            let counter = zookit_recipes::blocking::Counter::new(client, "/threads", 0);
             std::thread::spawn(move || {
                 for _ in 0..10 {
                     counter.add(1).unwrap();
@@ -161,7 +172,7 @@ fn blocking_counters_count_exactly_across_threads() {
     }
     assert_eq!(zookit_recipes::blocking::Counter::new(&zk[1], "/threads", 0).value().unwrap(), 40);
 
-    let mut shared = zookit_recipes::blocking::Counter::shared_count(&zk[0], "/curator", 0);
+    let shared = zookit_recipes::blocking::Counter::shared_count(&zk[0], "/curator", 0);
     shared.add(5).unwrap();
     assert_eq!(zk[0].get("/curator").unwrap().0.as_ref(), 5i32.to_be_bytes());
 }
@@ -170,7 +181,7 @@ fn blocking_counters_count_exactly_across_threads() {
 fn blocking_counters_fail_at_once_on_stopped_and_unstarted_clients() {
     for zk in dead_blocking_clients("counter-blocking-dead") {
         let began = Instant::now();
-        let mut counter = zookit_recipes::blocking::Counter::new(&zk, "/c", 0.5);
+        let counter = zookit_recipes::blocking::Counter::new(&zk, "/c", 0.5);
         assert_closed("value", began, counter.value());
         assert_closed("add", began, counter.add(1.0));
         assert!(began.elapsed() < Duration::from_secs(5));

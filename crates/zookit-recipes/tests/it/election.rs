@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use zookit::Client;
-use zookit_recipes::{Election, LatchEvent, LeaderLatch, Lock, LockError, LockState};
+use zookit_recipes::{Election, LatchEvent, LeaderLatch, Lock, LockState};
 use zookit_testing::{Proxy, shared, unique_chroot};
 
 use crate::locks::{
@@ -83,6 +83,74 @@ async fn cancel_ends_a_run_waiting_to_be_elected() {
 }
 
 #[tokio::test]
+async fn one_cancel_ends_a_run_made_before_it_even_if_not_yet_polled() {
+    let zk = clients("election-cancel-early", 2).await;
+    let holder = Lock::new(&zk[0], "/election", "a lock holder");
+    holder.acquire(true, None).await.unwrap();
+    let election = Election::new(&zk[1], "/election", "candidate");
+    // The run is asked for, then cancelled before it sent anything.
+    let run = election.run(|_| async {});
+    election.cancel();
+    let err = bounded("the cancelled run", run).await.unwrap_err();
+    assert!(err.is_cancelled(), "{err}");
+    assert_eq!(err.path(), Some("/election"));
+    holder.release().await.unwrap();
+    no_children_left(&zk[0], "/election").await;
+}
+
+#[tokio::test]
+async fn run_timeout_gives_up_when_not_elected_in_time() {
+    let zk = clients("election-timeout", 2).await;
+    let holder = Lock::new(&zk[0], "/election", "a lock holder");
+    holder.acquire(true, None).await.unwrap();
+    let election = Election::new(&zk[1], "/election", "candidate");
+    let ran = Arc::new(AtomicBool::new(false));
+    let run = {
+        let ran = Arc::clone(&ran);
+        election.run_timeout(Duration::from_millis(300), |_| async move {
+            ran.store(true, Ordering::SeqCst);
+        })
+    };
+    let err = bounded("the bounded run", run).await.unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+    assert!(err.to_string().starts_with("/election: "), "{err}");
+    assert!(!ran.load(Ordering::SeqCst), "never ran");
+    assert_eq!(children(&zk[0], "/election").await.len(), 1, "only the holder's node");
+
+    holder.release().await.unwrap();
+    let led = election.run_timeout(WAIT, |leadership| async move { leadership.is_leader() });
+    assert!(bounded("elected in time", led).await.unwrap());
+    no_children_left(&zk[0], "/election").await;
+}
+
+#[test]
+fn the_blocking_election_is_bounded_and_one_cancel_ends_it() {
+    let zk = blocking_client("blocking-election-bounds");
+    let holder = zookit_recipes::blocking::Lock::new(&zk, "/election", "a lock holder");
+    assert!(holder.acquire(true, Some(WAIT)).unwrap());
+    let election = zookit_recipes::blocking::Election::new(&zk, "/election", "candidate");
+    let err = election.run_timeout(Duration::from_millis(200), |_| ()).unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+
+    let (done, outcome) = std::sync::mpsc::channel();
+    let waiting = {
+        let election = election.clone();
+        std::thread::spawn(move || done.send(election.run(|_| ())).unwrap())
+    };
+    let queued = Instant::now();
+    while zk.get_children("/election").unwrap().len() < 2 {
+        assert!(queued.elapsed() < WAIT, "the candidate's node never came");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    election.cancel();
+    let ran = outcome.recv_timeout(WAIT).expect("one cancel ends the run");
+    assert!(ran.unwrap_err().is_cancelled());
+    waiting.join().unwrap();
+    assert!(holder.release().unwrap());
+    assert!(zk.get_children("/election").unwrap().is_empty());
+}
+
+#[tokio::test]
 async fn a_latch_leads_until_closed_and_the_next_takes_over() {
     let zk = clients("latch", 3).await;
     let latches: Vec<LeaderLatch> = zk
@@ -91,7 +159,7 @@ async fn a_latch_leads_until_closed_and_the_next_takes_over() {
         .map(|(i, c)| LeaderLatch::new(c, "/latch", format!("p{i}")))
         .collect();
     let err = latches[0].wait_for_leadership(Some(Duration::from_millis(10))).await.unwrap_err();
-    assert!(matches!(err, LockError::NotRunning { .. }), "not started: {err}");
+    assert!(err.is_not_running(), "not started: {err}");
 
     let mut events = latches[0].events();
     latches[0].start().unwrap();
@@ -172,7 +240,7 @@ async fn a_latch_gives_up_leadership_while_suspended_and_takes_part_again_after_
     eventually("expired", WAIT, || async { zk.client_state() == zookit::ClientState::Expired })
         .await;
     let err = latch.wait_for_leadership(Some(WAIT)).await.unwrap_err();
-    assert!(err.client_error().is_some_and(zookit::Error::is_session_expired), "{err}");
+    assert!(err.is_session_expired(), "{err}");
     bounded("restart", zk.restart()).await.unwrap();
     eventually("takes part again", WAIT, || async { children(&direct, "/latch").await.len() == 2 })
         .await;

@@ -92,6 +92,13 @@ async fn the_lease_is_stored_as_kazoo_stores_it() {
     // An unreadable holder is an error, not a lease.
     zk[0].set("/lease/lease_holder", "garbage").await.unwrap();
     assert!(NonBlockingLease::obtain(&zk[0], "/lease", HOUR, "me").await.is_err());
+    let err = NonBlockingLease::obtain(&zk[0], "/lease", HOUR, "me").await.unwrap_err();
+    assert!(err.is_corrupt() && err.path() == Some("/lease"), "corrupt, not bad input: {err}");
+    assert_eq!(
+        zk[0].get("/lease/lease_holder").await.unwrap().0.as_ref(),
+        b"garbage",
+        "left alone"
+    );
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use zookit::Client;
-use zookit_recipes::{Lock, LockError, LockState, ReadLock, Semaphore, WriteLock};
+use zookit_recipes::{Lock, LockState, ReadLock, Semaphore, WriteLock};
 use zookit_testing::{shared, unique_chroot};
 
 /// How long any single wait in a test may take before it fails.
@@ -128,9 +128,7 @@ async fn a_timeout_fails_with_lock_timeout_and_leaves_no_node() {
         .unwrap_err();
     let waited = started.elapsed();
     assert!(err.is_timeout(), "{err}");
-    assert!(
-        matches!(&err, LockError::Timeout { path, timeout } if path == "/lock" && *timeout == Duration::from_millis(500))
-    );
+    assert!(err.path() == Some("/lock") && err.to_string().ends_with("within 500ms"));
     assert!(err.to_string().contains("/lock"), "{err}");
     assert!(waited >= Duration::from_millis(500) && waited < Duration::from_secs(5), "{waited:?}");
     assert_eq!(children(&zk[0], "/lock").await.len(), 1, "only the holder's node");
@@ -178,7 +176,7 @@ async fn cancel_makes_a_waiting_acquire_fail_and_deletes_its_node() {
     waiter.cancel();
     let err = bounded("the cancelled acquire", waiting).await.unwrap().unwrap_err();
     assert!(err.is_cancelled(), "{err}");
-    assert!(matches!(&err, LockError::Cancelled { path } if path == "/lock"));
+    assert!(err.is_cancelled() && err.path() == Some("/lock"));
     assert_eq!(children(&zk[0], "/lock").await.len(), 1, "the waiter's node is deleted");
 
     // A cancel affects acquisitions in progress only.
@@ -467,7 +465,7 @@ async fn a_semaphore_has_max_leases_holders() {
     assert!(!semaphores[2].acquire(false, None).await.unwrap(), "none free");
     let err = semaphores[2].acquire(true, Some(Duration::from_millis(300))).await.unwrap_err();
     assert!(err.is_timeout(), "{err}");
-    assert!(matches!(&err, LockError::Timeout { path, .. } if path == "/sem"));
+    assert_eq!(err.path(), Some("/sem"), "{err}");
 
     let waiting = {
         let semaphore = semaphores[2].clone();
@@ -497,7 +495,9 @@ async fn a_semaphore_refuses_another_number_of_leases() {
     assert!(two.acquire(true, None).await.unwrap());
     let err = three.acquire(true, Some(Duration::from_secs(5))).await.unwrap_err();
     assert!(
-        matches!(err, LockError::MaxLeasesMismatch { ref path, stored: 2, expected: 3 } if path == "/sem"),
+        err.is_max_leases_mismatch()
+            && err.path() == Some("/sem")
+            && err.to_string().contains("stores 2, this semaphore has 3"),
         "{err}"
     );
     assert!(err.to_string().contains("inconsistent max leases"), "{err}");
@@ -654,6 +654,32 @@ fn the_blocking_semaphore() {
     assert_eq!(other.lease_holders().unwrap(), ["b"]);
     assert!(other.release().unwrap());
     assert!(zk.get_children("/sem").unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_lease_can_be_waited_for_with_a_timeout() {
+    let zk = clients("semaphore-lease-timeout", 2).await;
+    let holder = Semaphore::new(&zk[0], "/sem", "holder", 1);
+    let waiter = Semaphore::new(&zk[1], "/sem", "waiter", 1);
+    let lease = bounded("the lease", holder.lease_timeout(WAIT)).await.unwrap();
+    let err = waiter.lease_timeout(Duration::from_millis(300)).await.unwrap_err();
+    assert!(err.is_timeout() && err.path() == Some("/sem"), "{err}");
+    lease.release().await.unwrap();
+    let lease = bounded("free again", waiter.lease_timeout(WAIT)).await.unwrap();
+    assert!(lease.is_acquired());
+    lease.release().await.unwrap();
+    no_children_left(&zk[0], "/sem").await;
+}
+
+#[test]
+fn a_blocking_lease_can_be_waited_for_with_a_timeout() {
+    let zk = blocking_client("blocking-lease-timeout");
+    let holder = zookit_recipes::blocking::Semaphore::new(&zk, "/sem", "holder", 1);
+    let waiter = zookit_recipes::blocking::Semaphore::new(&zk, "/sem", "waiter", 1);
+    let lease = holder.lease_timeout(WAIT).unwrap();
+    assert!(waiter.lease_timeout(Duration::from_millis(200)).unwrap_err().is_timeout());
+    lease.release().unwrap();
+    assert!(waiter.lease_timeout(WAIT).unwrap().release().unwrap());
 }
 
 #[test]

@@ -21,7 +21,7 @@ async fn members_join_are_listed_and_leave() {
     let parties: Vec<Party> = zk
         .iter()
         .enumerate()
-        .map(|(i, c)| Party::new(c, "/party", &format!("member-{i}")))
+        .map(|(i, c)| Party::new(c, "/party", format!("member-{i}")))
         .collect();
     assert_eq!(parties[0].len().await.unwrap(), 0, "no party yet: no members");
     assert!(parties[0].is_empty().await.unwrap());
@@ -82,7 +82,7 @@ async fn a_shallow_party_names_members_by_their_node() {
     let parties: Vec<ShallowParty> = zk
         .iter()
         .enumerate()
-        .map(|(i, c)| ShallowParty::new(c, "/shallow", &format!("host-{i}")).unwrap())
+        .map(|(i, c)| ShallowParty::new(c, "/shallow", format!("host-{i}")).unwrap())
         .collect();
     for party in &parties {
         party.join().await.unwrap();
@@ -102,7 +102,7 @@ async fn a_shallow_party_names_members_by_their_node() {
 
     // The identifier is part of a node name.
     let err = ShallowParty::new(&zk[0], "/shallow", "a/b").unwrap_err();
-    assert!(matches!(err.kind(), zookit::ErrorKind::InvalidArgument(_)), "{err}");
+    assert!(err.is_invalid_argument(), "{err}");
 }
 
 #[tokio::test]

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use zookit::{Client, ClientState};
-use zookit_recipes::{Election, LatchEvent, LeaderLatch, Lock, LockError, LockState, Semaphore};
+use zookit_recipes::{Election, LatchEvent, LeaderLatch, Lock, LockState, Semaphore};
 use zookit_testing::{Ensemble, Proxy, shared, unique_chroot};
 
 use crate::locks::{WAIT, bounded, children, clients, eventually, no_children_left};
@@ -104,7 +104,7 @@ fn hold_time(i: usize, rng: &mut Rng) -> Duration {
 
 /// What a contender does after a recipe failed with `err`: restart an
 /// expired (or given up) client, else pause a little.
-async fn recover(client: &Client, err: &LockError) {
+async fn recover(client: &Client, err: &zookit_recipes::Error) {
     match client.client_state() {
         ClientState::Expired | ClientState::Closed => {
             let _ = tokio::time::timeout(Duration::from_secs(10), client.restart()).await;
@@ -605,10 +605,7 @@ async fn a_holder_is_told_when_suspended_and_when_lost() {
     assert!(!lock.release().await.unwrap(), "nothing to release");
     drop(guard);
     let err = lock.acquire(true, None).await.unwrap_err();
-    assert!(
-        err.client_error().is_some_and(zookit::Error::is_session_expired),
-        "a clear error: {err}"
-    );
+    assert!(err.is_session_expired(), "a clear error: {err}");
 
     zk.restart().await.unwrap();
     rival.release().await.unwrap();
@@ -633,7 +630,7 @@ async fn a_semaphore_holder_is_told_when_its_client_stops() {
 /// Asserts that `future` fails at once because the client is closed.
 async fn fails_closed<T: std::fmt::Debug>(
     what: &str,
-    future: impl Future<Output = Result<T, LockError>>,
+    future: impl Future<Output = zookit_recipes::Result<T>>,
 ) {
     let err = tokio::time::timeout(Duration::from_secs(5), future)
         .await

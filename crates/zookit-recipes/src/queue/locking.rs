@@ -1,154 +1,25 @@
-//! Distributed queues (kazoo's `Queue` and `LockingQueue`): entries are
-//! sequential nodes named by priority, so that the lowest priority number
-//! comes out first, and within a priority the oldest.
+//! kazoo's `LockingQueue`: entries locked while they are processed, so
+//! that each is consumed exactly once.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::future::IntoFuture;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use zookit::join_path;
 
 use bytes::Bytes;
-use zookit::{Client, CreateMode, Error, ErrorKind, Result, TransactionResults};
+use zookit::{Client, CreateMode, join_path};
 
-use crate::barrier::{deadline_in, session_ended, until};
-use crate::party::unique_id;
-
-/// The priority of kazoo's `put` when none is given.
-pub const DEFAULT_PRIORITY: u16 = 100;
-
-/// The highest (least urgent) priority: priorities have three digits.
-pub const MAX_PRIORITY: u16 = 999;
-
-fn check_priority(priority: u16) -> Result<()> {
-    if priority > MAX_PRIORITY {
-        return Err(Error::new(ErrorKind::InvalidArgument(format!(
-            "a queue priority is from 0 to {MAX_PRIORITY}, not {priority}"
-        ))));
-    }
-    Ok(())
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// The number of children of `path`, 0 if it does not exist.
-async fn children_count(client: &Client, path: &str) -> Result<usize> {
-    match client.retry(|| client.exists(path)).await? {
-        Some(stat) => Ok(usize::try_from(stat.num_children).unwrap_or(0)),
-        None => Ok(0),
-    }
-}
-
-/// A distributed queue with priorities (kazoo's `Queue`).
-///
-/// [`put`](Queue::put) adds a persistent sequential node
-/// `entry-<priority>-<sequence>`; [`get`](Queue::get) takes the first in
-/// name order (lowest priority number, then oldest) by deleting it. The
-/// consumption is not reliable, as kazoo's: an entry is removed before it
-/// is processed; and if the connection is lost while the entry is being
-/// deleted, the error says so and the entry may be gone. Use
-/// [`LockingQueue`] for entries that must be processed.
-///
-/// ```no_run
-/// # async fn example(zk: zookit::Client) -> zookit::Result<()> {
-/// use zookit_recipes::{DEFAULT_PRIORITY, Queue};
-///
-/// let queue = Queue::new(&zk, "/app/queue");
-/// queue.put("later", DEFAULT_PRIORITY).await?;
-/// queue.put("first", 1).await?;
-/// assert_eq!(queue.len().await?, 2);
-/// assert_eq!(queue.get().await?.as_deref(), Some(&b"first"[..]));
-/// # Ok(())
-/// # }
-/// ```
-#[derive(Clone, Debug)]
-#[doc(alias("DistributedQueue"))]
-pub struct Queue {
-    client: Client,
-    path: String,
-    /// Entry names read but not taken yet, in order.
-    children: Arc<Mutex<VecDeque<String>>>,
-}
-
-impl Queue {
-    /// A queue at `path` (created on first `put`).
-    pub fn new(client: &Client, path: &str) -> Self {
-        Self { client: client.clone(), path: path.to_owned(), children: Arc::default() }
-    }
-
-    /// The queue's node.
-    pub fn path(&self) -> &str {
-        &self.path
-    }
-
-    /// Adds `value` with `priority` (0 to 999, lower first;
-    /// [`DEFAULT_PRIORITY`] is kazoo's default). Not retried after a
-    /// connection loss, which would add it twice: the error says the entry
-    /// may or may not have been added.
-    pub async fn put(&self, value: impl AsRef<[u8]>, priority: u16) -> Result<()> {
-        check_priority(priority)?;
-        let entry = format!("{}entry-{priority:03}-", join_path(&self.path, ""));
-        self.client.create(&entry, value).sequential().makepath().await?;
-        Ok(())
-    }
-
-    /// Takes the first entry and returns its value; `None` if the queue is
-    /// empty.
-    pub async fn get(&self) -> Result<Option<Bytes>> {
-        loop {
-            let next = lock(&self.children).front().cloned();
-            let name = match next {
-                Some(name) => name,
-                None => {
-                    let mut children =
-                        match self.client.retry(|| self.client.get_children(&self.path)).await {
-                            Err(e) if e.is_no_node() => Vec::new(),
-                            other => other?,
-                        };
-                    children.sort_unstable();
-                    let mut cached = lock(&self.children);
-                    *cached = children.into();
-                    match cached.front() {
-                        Some(name) => name.clone(),
-                        None => return Ok(None),
-                    }
-                }
-            };
-            let path = join_path(&self.path, &name);
-            let taken = match self.client.retry(|| self.client.get(&path)).await {
-                // Whoever deletes it has it.
-                Ok((data, _)) => self.client.delete(&path).await.map(|()| data),
-                Err(e) => Err(e),
-            };
-            match taken {
-                Ok(data) => {
-                    lock(&self.children).retain(|c| *c != name);
-                    return Ok(Some(data));
-                }
-                // Taken by another consumer: read the entries again.
-                Err(e) if e.is_no_node() => lock(&self.children).clear(),
-                Err(e) => return Err(e),
-            }
-        }
-    }
-
-    /// The number of entries.
-    pub async fn len(&self) -> Result<usize> {
-        children_count(&self.client, &self.path).await
-    }
-
-    /// Whether the queue has no entries.
-    pub async fn is_empty(&self) -> Result<bool> {
-        Ok(self.len().await? == 0)
-    }
-}
+use super::{children_count, entry_prefix};
+use crate::error::{At, Error, Result};
+use crate::ids::unique_id;
+use crate::sync::locked;
+use crate::transaction::first_failure;
+use crate::wait::{deadline_in, fired, until};
 
 /// What a [`LockingQueue`] consumer holds: an entry it locked.
 #[derive(Clone, Debug)]
-struct Held {
+struct Taken {
     /// The entry's node name (also its lock's).
     name: String,
     value: Bytes,
@@ -162,7 +33,7 @@ struct Consumer {
     locks: String,
     /// This consumer's id, the data of its locks.
     id: String,
-    held: Mutex<Option<Held>>,
+    held: Mutex<Option<Taken>>,
     /// Whether `entries` and `taken` were made (once per consumer, as kazoo).
     ensured: AtomicBool,
 }
@@ -182,7 +53,7 @@ struct Consumer {
 /// A consumer holds at most one entry; clones are the same consumer.
 ///
 /// ```no_run
-/// # async fn example(zk: zookit::Client) -> zookit::Result<()> {
+/// # async fn example(zk: zookit::Client) -> zookit_recipes::Result<()> {
 /// use std::time::Duration;
 /// use zookit_recipes::{DEFAULT_PRIORITY, LockingQueue};
 ///
@@ -203,13 +74,14 @@ pub struct LockingQueue {
 
 impl LockingQueue {
     /// A consumer (and producer) of the locking queue at `path`.
-    pub fn new(client: &Client, path: &str) -> Self {
+    pub fn new(client: &Client, path: impl Into<String>) -> Self {
+        let path = path.into();
         Self {
             consumer: Arc::new(Consumer {
                 client: client.clone(),
-                path: path.to_owned(),
-                entries: join_path(path, "entries"),
-                locks: join_path(path, "taken"),
+                entries: join_path(&path, "entries"),
+                locks: join_path(&path, "taken"),
+                path,
                 id: unique_id(),
                 held: Mutex::new(None),
                 ensured: AtomicBool::new(false),
@@ -222,7 +94,7 @@ impl LockingQueue {
         &self.consumer.path
     }
 
-    async fn ensure_paths(&self) -> Result<()> {
+    async fn ensure_paths(&self) -> zookit::Result<()> {
         let consumer = &self.consumer;
         if consumer.ensured.load(Ordering::Relaxed) {
             return Ok(());
@@ -234,17 +106,12 @@ impl LockingQueue {
         Ok(())
     }
 
-    fn entry_prefix(&self, priority: u16) -> Result<String> {
-        check_priority(priority)?;
-        Ok(format!("{}/entry-{priority:03}-", self.consumer.entries))
-    }
-
     /// Adds `value` with `priority` (0 to 999, lower first). Not retried
     /// after a connection loss (it may or may not have been added).
     pub async fn put(&self, value: impl AsRef<[u8]>, priority: u16) -> Result<()> {
-        let prefix = self.entry_prefix(priority)?;
-        self.ensure_paths().await?;
-        self.consumer.client.create(&prefix, value).sequential().await?;
+        let prefix = entry_prefix(&self.consumer.entries, priority).at(self.path())?;
+        self.ensure_paths().await.at(self.path())?;
+        self.consumer.client.create(&prefix, value).sequential().await.at(self.path())?;
         Ok(())
     }
 
@@ -254,7 +121,7 @@ impl LockingQueue {
         I: IntoIterator,
         I::Item: AsRef<[u8]>,
     {
-        let prefix = self.entry_prefix(priority)?;
+        let prefix = entry_prefix(&self.consumer.entries, priority).at(self.path())?;
         let mut transaction = self.consumer.client.transaction();
         let mut any = false;
         for value in values {
@@ -264,8 +131,8 @@ impl LockingQueue {
         if !any {
             return Ok(());
         }
-        self.ensure_paths().await?;
-        first_failure(transaction.commit().await?)
+        self.ensure_paths().await.at(self.path())?;
+        first_failure(transaction.commit().await.at(self.path())?).at(self.path())
     }
 
     /// Locks the first free entry and returns its value, waiting at most
@@ -276,8 +143,12 @@ impl LockingQueue {
     /// An entry locked just as the timeout passes is kept: the next `get`
     /// returns it.
     pub async fn get(&self, timeout: Duration) -> Result<Option<Bytes>> {
+        self.get_within(timeout).await.at(self.path())
+    }
+
+    async fn get_within(&self, timeout: Duration) -> Result<Option<Bytes>> {
         let deadline = deadline_in(timeout);
-        let held = lock(&self.consumer.held).clone();
+        let held = locked(&self.consumer.held).clone();
         if let Some(held) = held {
             if self.consumer.holds(&held).await? {
                 return Ok(Some(held.value));
@@ -289,7 +160,7 @@ impl LockingQueue {
         self.ensure_paths().await?;
         match until(deadline, self.get_inner()).await {
             Some(result) => result.map(Some),
-            None => Ok(lock(&self.consumer.held).as_ref().map(|held| held.value.clone())),
+            None => Ok(locked(&self.consumer.held).as_ref().map(|held| held.value.clone())),
         }
     }
 
@@ -313,26 +184,24 @@ impl LockingQueue {
                 match take.await {
                     Ok(Ok(Some(value))) => return Ok(value),
                     Ok(Ok(None)) => {}
-                    Ok(Err(e)) => return Err(e),
-                    Err(_) => return Err(Error::new(ErrorKind::Closed)),
+                    Ok(Err(e)) => return Err(e.into()),
+                    // The runtime is shutting down.
+                    Err(_) => return Err(Error::closed()),
                 }
             }
-            let event = tokio::select! {
-                event = entries_changed => event,
-                event = locks_changed => event,
+            tokio::select! {
+                event = fired(entries_changed) => event?,
+                event = fired(locks_changed) => event?,
             };
-            if event.is_terminal() {
-                return Err(session_ended(&event));
-            }
         }
     }
 
     /// Whether this consumer still holds the entry it got: its lock exists
     /// and is this consumer's, in the current session (after a `sync`).
     pub async fn holds_lock(&self) -> Result<bool> {
-        let held = lock(&self.consumer.held).clone();
+        let held = locked(&self.consumer.held).clone();
         match held {
-            Some(held) => self.consumer.holds(&held).await,
+            Some(held) => self.consumer.holds(&held).await.at(self.path()),
             None => Ok(false),
         }
     }
@@ -340,7 +209,7 @@ impl LockingQueue {
     /// The value of the entry this consumer holds, if any (as last got;
     /// see [`holds_lock`](Self::holds_lock)).
     pub fn holding(&self) -> Option<Bytes> {
-        lock(&self.consumer.held).as_ref().map(|held| held.value.clone())
+        locked(&self.consumer.held).as_ref().map(|held| held.value.clone())
     }
 
     /// Removes the entry this consumer holds from the queue (entry and lock
@@ -348,19 +217,19 @@ impl LockingQueue {
     /// holds none, or its lock was lost (then the entry is someone
     /// else's, and no longer held).
     pub async fn consume(&self) -> Result<bool> {
-        self.finish(true).await
+        self.finish(true).await.at(self.path())
     }
 
     /// Unlocks the entry this consumer holds without consuming it, for
     /// others to get: `true` if it did; `false` as for
     /// [`consume`](Self::consume).
     pub async fn release(&self) -> Result<bool> {
-        self.finish(false).await
+        self.finish(false).await.at(self.path())
     }
 
-    async fn finish(&self, consume: bool) -> Result<bool> {
+    async fn finish(&self, consume: bool) -> zookit::Result<bool> {
         let consumer = &self.consumer;
-        let Some(held) = lock(&consumer.held).clone() else { return Ok(false) };
+        let Some(held) = locked(&consumer.held).clone() else { return Ok(false) };
         if !consumer.holds(&held).await? {
             consumer.forget(&held);
             return Ok(false);
@@ -397,7 +266,7 @@ impl LockingQueue {
 
     /// The number of entries, locked ones included.
     pub async fn len(&self) -> Result<usize> {
-        children_count(&self.consumer.client, &self.consumer.entries).await
+        children_count(&self.consumer.client, &self.consumer.entries).await.at(self.path())
     }
 
     /// Whether the queue has no entries.
@@ -408,7 +277,7 @@ impl LockingQueue {
 
 impl Consumer {
     /// Locks the entry `name` if it is still there and free, and reads it.
-    async fn take(&self, name: String) -> Result<Option<Bytes>> {
+    async fn take(&self, name: String) -> zookit::Result<Option<Bytes>> {
         let client = &self.client;
         let entry = join_path(&self.entries, &name);
         let lock_path = join_path(&self.locks, &name);
@@ -427,7 +296,7 @@ impl Consumer {
             },
             Err(e) if e.is_retryable() => {
                 // Lost with the connection: ours if our lock is there.
-                let probe = Held { name: name.clone(), value: Bytes::new() };
+                let probe = Taken { name: name.clone(), value: Bytes::new() };
                 if !self.holds(&probe).await? {
                     return Ok(None);
                 }
@@ -443,11 +312,11 @@ impl Consumer {
             }
         };
         let already = {
-            let mut held = lock(&self.held);
+            let mut held = locked(&self.held);
             match held.as_ref() {
                 Some(already) => Some(already.value.clone()),
                 None => {
-                    *held = Some(Held { name, value: value.clone() });
+                    *held = Some(Taken { name, value: value.clone() });
                     None
                 }
             }
@@ -463,7 +332,7 @@ impl Consumer {
 
     /// Whether the lock of `held` exists and is this consumer's, in the
     /// current session.
-    async fn holds(&self, held: &Held) -> Result<bool> {
+    async fn holds(&self, held: &Taken) -> zookit::Result<bool> {
         let client = &self.client;
         let lock_path = join_path(&self.locks, &held.name);
         client.retry(|| client.sync(&lock_path)).await?;
@@ -478,25 +347,10 @@ impl Consumer {
     }
 
     /// No longer holds `held` (if it is still the one held).
-    fn forget(&self, held: &Held) {
-        let mut current = lock(&self.held);
+    fn forget(&self, held: &Taken) {
+        let mut current = locked(&self.held);
         if current.as_ref().is_some_and(|h| h.name == held.name) {
             *current = None;
         }
     }
-}
-
-/// The error of the op that failed a transaction, if one did.
-fn first_failure(results: TransactionResults) -> Result<()> {
-    let mut rolled_back = None;
-    for result in results {
-        match result {
-            Ok(_) => {}
-            Err(e) if matches!(e.kind(), ErrorKind::RolledBack) => {
-                rolled_back.get_or_insert(e);
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    rolled_back.map_or(Ok(()), Err)
 }
