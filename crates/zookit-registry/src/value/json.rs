@@ -99,26 +99,7 @@ fn write_value(out: &mut String, value: &Value, style: JsonStyle) {
 
 /// A JSON string as Python's `json` module writes it with `ensure_ascii`.
 fn write_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\x08' => out.push_str("\\b"),
-            '\x0c' => out.push_str("\\f"),
-            ' '..='~' => out.push(c),
-            c => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    let _ = write!(out, "\\u{unit:04x}");
-                }
-            }
-        }
-    }
-    out.push('"');
+    out.push_str(&zookit::python::json_string(s));
 }
 
 /// ASCII whitespace, what Python 2's `bytes.strip()` removes.

@@ -111,60 +111,11 @@ fn write_str_repr(out: &mut String, s: &str) {
     out.push(quote);
 }
 
-/// Writes a float as Python 3's `repr()` does: the shortest digits that read
-/// back as the same float, in positional notation when the decimal exponent
-/// is in `-4..16` (`0.0001`, `1e-05`, `1000000000000000.0`, `1e+16`), with
-/// `.0` on whole numbers, and `inf`, `-inf`, `nan`.
+/// Python's `repr` of a float, under zc.zk's name (`1.0`, `1e-05`, `inf`).
 ///
 /// ```
 /// use zookit_registry::value::python_float_repr;
 ///
-/// assert_eq!(python_float_repr(1.0), "1.0");
 /// assert_eq!(python_float_repr(1.5e-7), "1.5e-07");
-/// assert_eq!(python_float_repr(0.1 + 0.2), "0.30000000000000004");
 /// ```
-pub fn python_float_repr(f: f64) -> String {
-    if f.is_nan() {
-        return "nan".to_owned();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { "inf" } else { "-inf" }.to_owned();
-    }
-    // Rust's `{:e}` gives the shortest round-trip digits: `-1.5e-7`.
-    let sci = format!("{f:e}");
-    let (sign, sci) = match sci.strip_prefix('-') {
-        Some(rest) => ("-", rest),
-        None => ("", sci.as_str()),
-    };
-    let (mantissa, exponent) = sci.split_once('e').unwrap_or((sci, "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    // The value is 0.DIGITS * 10**point.
-    let point = exponent + 1;
-    let mut out = String::from(sign);
-    if !(-4 < point && point <= 16) {
-        out.push_str(&digits[..1]);
-        if digits.len() > 1 {
-            out.push('.');
-            out.push_str(&digits[1..]);
-        }
-        let _ =
-            write!(out, "e{}{:02}", if exponent < 0 { '-' } else { '+' }, exponent.unsigned_abs());
-    } else if point <= 0 {
-        out.push_str("0.");
-        out.extend(std::iter::repeat_n('0', point.unsigned_abs() as usize));
-        out.push_str(&digits);
-    } else {
-        let point = point as usize;
-        if point >= digits.len() {
-            out.push_str(&digits);
-            out.extend(std::iter::repeat_n('0', point - digits.len()));
-            out.push_str(".0");
-        } else {
-            out.push_str(&digits[..point]);
-            out.push('.');
-            out.push_str(&digits[point..]);
-        }
-    }
-    out
-}
+pub use zookit::python::float_repr as python_float_repr;
