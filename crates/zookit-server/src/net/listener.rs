@@ -1,0 +1,38 @@
+//! Accepting connections, within the connection limit.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+
+use super::{Shared, connection};
+
+/// Accepts connections until shutdown, then ends every connection task.
+pub(crate) async fn run(listener: TcpListener, shared: Arc<Shared>) {
+    let mut shutdown = shared.shutdown.clone();
+    let mut tasks = JoinSet::new();
+    loop {
+        tokio::select! {
+            biased;
+            _ = shutdown.changed() => break,
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    if tasks.len() >= shared.config.max_connections {
+                        tracing::warn!(%peer, "refusing a connection: {} are open", tasks.len());
+                        continue;
+                    }
+                    tasks.spawn(connection::serve(stream, peer, shared.clone()));
+                }
+                Err(error) => {
+                    // Out of file descriptors, typically: wait for some to close.
+                    tracing::warn!(%error, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            },
+        }
+    }
+    drop(listener);
+    tasks.shutdown().await;
+}
