@@ -26,8 +26,8 @@ pub(crate) enum Command {
     Requests { conn: ConnId, requests: Vec<Incoming> },
     /// The connection ended.
     Closed { conn: ConnId },
-    /// A four-letter word; the answer goes back on `reply`.
-    FourLetter { word: &'static str, reply: oneshot::Sender<String> },
+    /// A four-letter word from `peer`; the answer goes back on `reply`.
+    FourLetter { word: &'static str, peer: SocketAddr, reply: oneshot::Sender<String> },
 }
 
 /// The most commands taken in one batch.
@@ -176,9 +176,10 @@ pub(crate) async fn run(
                                 slot.outbox.stop();
                             }
                         }
-                        Command::FourLetter { word, reply } => {
+                        Command::FourLetter { word, peer, reply } => {
                             let ctx = four_letter::Context {
                                 config: &config,
+                                asking: peer,
                                 port,
                                 started: clock.started,
                                 uptime: clock.start.elapsed(),

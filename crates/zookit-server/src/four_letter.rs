@@ -2,6 +2,7 @@
 //! in-memory server does not have (latencies, directory sizes) read 0.
 
 use std::fmt::Write as _;
+use std::net::SocketAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::config::{Config, FOUR_LETTER_WORDS};
@@ -19,6 +20,8 @@ pub(crate) fn word(first: [u8; 4]) -> Option<&'static str> {
 /// Facts about the running server the state does not hold.
 pub(crate) struct Context<'a> {
     pub(crate) config: &'a Config,
+    /// The connection asking, which ZooKeeper lists among the others.
+    pub(crate) asking: SocketAddr,
     pub(crate) port: u16,
     pub(crate) started: SystemTime,
     pub(crate) uptime: Duration,
@@ -37,10 +40,10 @@ pub(crate) fn answer(word: &str, state: &mut State, ctx: &Context<'_>) -> String
     match word {
         "ruok" => out.push_str("imok"),
         "isro" => out.push_str("rw"),
-        "srvr" => stat(&mut out, state, false),
-        "stat" => stat(&mut out, state, true),
+        "srvr" => stat(&mut out, state, ctx, false),
+        "stat" => stat(&mut out, state, ctx, true),
         "cons" => {
-            cons(&mut out, state, false);
+            cons(&mut out, state, ctx, false);
             out.push('\n');
         }
         "conf" => conf(&mut out, ctx),
@@ -87,7 +90,7 @@ pub(crate) fn answer(word: &str, state: &mut State, ctx: &Context<'_>) -> String
     out
 }
 
-fn cons(out: &mut String, state: &State, brief: bool) {
+fn cons(out: &mut String, state: &State, ctx: &Context<'_>, brief: bool) {
     for c in state.connections() {
         let _ = write!(
             out,
@@ -106,13 +109,14 @@ fn cons(out: &mut String, state: &State, brief: bool) {
         }
         out.push_str(")\n");
     }
+    let _ = writeln!(out, " /{}[0](queued=0,recved=1,sent=0)", ctx.asking);
 }
 
-fn stat(out: &mut String, state: &State, clients: bool) {
+fn stat(out: &mut String, state: &State, ctx: &Context<'_>, clients: bool) {
     let _ = writeln!(out, "Zookeeper version: {VERSION}");
     if clients {
         out.push_str("Clients:\n");
-        cons(out, state, true);
+        cons(out, state, ctx, true);
         out.push('\n');
     }
     let stats = state.server_stats();
@@ -121,7 +125,7 @@ fn stat(out: &mut String, state: &State, clients: bool) {
         "Latency min/avg/max: 0/0.0/0\nReceived: {}\nSent: {}\nConnections: {}\nOutstanding: 0\nZxid: 0x{:x}\nMode: standalone\nNode count: {}\n",
         stats.received,
         stats.sent,
-        state.connections().len(),
+        state.connections().len() + 1,
         state.last_zxid(),
         state.node_count(),
     );
@@ -160,7 +164,7 @@ fn mntr(out: &mut String, state: &State, ctx: &Context<'_>) {
         ("version", VERSION.to_owned()),
         ("server_state", "standalone".to_owned()),
         ("ephemerals_count", state.ephemeral_count().to_string()),
-        ("num_alive_connections", state.connections().len().to_string()),
+        ("num_alive_connections", (state.connections().len() + 1).to_string()),
         ("avg_latency", "0.0".to_owned()),
         ("outstanding_requests", "0".to_owned()),
         ("znode_count", state.node_count().to_string()),
@@ -203,11 +207,12 @@ fn dump(out: &mut String, state: &State, ctx: &Context<'_>) {
     }
     out.push_str("Connections dump:\n");
     let conns = state.connections();
-    let _ = writeln!(out, "Connections Sets (1)/({}):", conns.len());
-    let _ = writeln!(out, "{} connections:", conns.len());
+    let _ = writeln!(out, "Connections Sets (1)/({}):", conns.len() + 1);
+    let _ = writeln!(out, "{} connections:", conns.len() + 1);
     for c in conns {
         let _ = writeln!(out, "\tip: /{} sessionId: 0x{:x}", c.peer, c.session.unwrap_or(0));
     }
+    let _ = writeln!(out, "\tip: /{} sessionId: 0x0", ctx.asking);
     let _ = ctx.started;
 }
 

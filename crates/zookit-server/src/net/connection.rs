@@ -43,7 +43,9 @@ pub(crate) async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Share
     };
     let request = match start {
         Ok(Some(Start::Connect(request))) => request,
-        Ok(Some(Start::FourLetter(word))) => return four_letter_word(word, writer, &shared).await,
+        Ok(Some(Start::FourLetter(word))) => {
+            return four_letter_word(word, peer, writer, &shared).await;
+        }
         // A timeout, an early end, or a malformed handshake.
         _ => return,
     };
@@ -98,9 +100,14 @@ async fn read_some(reader: &mut OwnedReadHalf, buf: &mut BytesMut) -> Option<usi
 }
 
 /// Answers a four-letter word and closes the connection.
-async fn four_letter_word(word: &'static str, mut writer: OwnedWriteHalf, shared: &Shared) {
+async fn four_letter_word(
+    word: &'static str,
+    peer: SocketAddr,
+    mut writer: OwnedWriteHalf,
+    shared: &Shared,
+) {
     let (reply, answer) = oneshot::channel();
-    if shared.commands.send(Command::FourLetter { word, reply }).await.is_err() {
+    if shared.commands.send(Command::FourLetter { word, peer, reply }).await.is_err() {
         return;
     }
     if let Ok(answer) = answer.await {

@@ -392,10 +392,12 @@ impl State {
                 let txn = prep::delete(&mut prep::View::new(&self.tree), &writer, r, zxid);
                 self.write(conn, xid, txn, zxid, now, out);
             }
-            Request::DeleteContainer(r) => {
-                let zxid = self.next_zxid();
-                let txn = prep::delete_container(&mut prep::View::new(&self.tree), r.path, zxid);
-                self.write(conn, xid, txn, zxid, now, out);
+            Request::DeleteContainer(_) => {
+                // ZooKeeper reads the path of a client's deleteContainer
+                // from the whole frame, header included, so it always holds
+                // a null character.
+                self.next_zxid();
+                self.reply_error(conn, xid, ErrorCode::BadArguments, out);
             }
             Request::SetData(r) => {
                 let zxid = self.next_zxid();
@@ -557,10 +559,12 @@ impl State {
     fn close_session(&mut self, session: i64, out: &mut impl Outbound) {
         self.sessions.set_closing(session);
         let zxid = self.next_zxid();
-        let paths: Vec<String> = self.tree.ephemerals(session).map(str::to_owned).collect();
+        let paths: Vec<String> =
+            self.tree.ephemerals(session).into_iter().map(str::to_owned).collect();
         for path in &paths {
             let _ = self.tree.delete(path, zxid, &mut self.triggers);
         }
+        self.tree.forget_session(session);
         self.fire(out);
         self.sessions.remove(session);
     }
@@ -668,5 +672,6 @@ fn writes(op: OpCode) -> bool {
             | OpCode::SetAcl
             | OpCode::Check
             | OpCode::Multi
+            | OpCode::CreateSession
     )
 }

@@ -61,7 +61,13 @@ impl State {
             let (path, op_code) = match &op {
                 MultiOp::GetData(r) => (r.path.as_str(), OpCode::GetData),
                 MultiOp::GetChildren(r) => (r.path.as_str(), OpCode::GetChildren),
-                _ => return self.reply_error(conn, xid, ErrorCode::MarshallingError, out),
+                _ => {
+                    // ZooKeeper fails here with its (empty) answer begun.
+                    let header =
+                        ReplyHeader { xid, zxid: self.last_zxid, err: ErrorCode::MarshallingError };
+                    self.counting(out).send(conn, &(header, MultiResponse::default()));
+                    return;
+                }
             };
             let result = match self.tree.get(path) {
                 None => OpResult::Error(ErrorCode::NoNode),

@@ -101,9 +101,9 @@ impl State {
                 let prefix = r.prefix_path.as_str();
                 let all = prefix.trim_matches(|c: char| c <= ' ').is_empty()
                     || prefix.trim_matches(|c: char| c <= ' ') == "/";
-                let ephemerals = self
-                    .tree
+                let ephemerals = tree
                     .ephemerals(session)
+                    .into_iter()
                     .filter(|path| all || path.starts_with(prefix))
                     .map(str::to_owned)
                     .collect();

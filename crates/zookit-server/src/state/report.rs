@@ -78,7 +78,7 @@ impl State {
         let mut all: Vec<_> = self
             .tree
             .all_ephemerals()
-            .map(|(s, paths)| (s, paths.iter().cloned().collect()))
+            .map(|(s, paths)| (s, paths.iter().map(str::to_owned).collect()))
             .collect();
         all.sort();
         all

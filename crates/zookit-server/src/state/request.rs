@@ -65,7 +65,8 @@ pub(crate) enum Call {
     Create(OpCode, CreateBody),
     /// `multi` (`None`: ZooKeeper could not read it).
     Multi(Option<Vec<MultiOp>>),
-    /// `multiRead` (`None`: ZooKeeper could not read it).
+    /// `multiRead` (`None`: ZooKeeper could not read it; writes in it are
+    /// refused when it is answered).
     MultiRead(Option<Vec<MultiOp>>),
     /// Any other request ZooKeeper serves.
     Other(Request),
@@ -102,12 +103,11 @@ pub(crate) fn decode(mut frame: Bytes) -> Result<Incoming, DecodeError> {
         OpCode::Multi => {
             Call::Multi(decode_multi(&mut frame).filter(|ops| !ops.iter().any(MultiOp::is_read)))
         }
-        OpCode::MultiRead => {
-            Call::MultiRead(decode_multi(&mut frame).filter(|ops| ops.iter().all(MultiOp::is_read)))
-        }
-        // Not requests a client sends; ZooKeeper's createSession handling
-        // would answer a second handshake, which no client expects.
-        OpCode::Notification | OpCode::CreateSession | OpCode::Error => Call::Unknown(code),
+        OpCode::MultiRead => Call::MultiRead(decode_multi(&mut frame)),
+        // ZooKeeper fails on a createSession from a client (it reads a body
+        // none sends) and answers MarshallingError.
+        OpCode::CreateSession => Call::Malformed(op),
+        OpCode::Notification | OpCode::Error => Call::Unknown(code),
         OpCode::Auth | OpCode::Sasl => Call::Other(Request::decode(op, &mut frame)?),
         _ => match Request::decode(op, &mut frame) {
             Ok(request) => Call::Other(request),
@@ -266,11 +266,12 @@ mod tests {
             decode(frame(1, &Request::MultiRead(reads))).unwrap().call,
             Call::MultiRead(Some(ops)) if ops.len() == 1
         ));
+        // Writes in a multiRead are refused when it is answered.
         let writes = MultiRequest { ops: vec![write] };
-        assert_eq!(
+        assert!(matches!(
             decode(frame(1, &Request::MultiRead(writes))).unwrap().call,
-            Call::MultiRead(None)
-        );
+            Call::MultiRead(Some(ops)) if ops.len() == 1
+        ));
         let empty = MultiRequest::default();
         assert_eq!(
             decode(frame(1, &Request::Multi(empty))).unwrap().call,

@@ -7,6 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use zookit_proto::{Acl, CONFIG_NODE, ErrorCode, EventType};
 
 use super::acl::{AclCache, AclId, open_acl_unsafe, read_acl_unsafe};
+use super::java_hash::JavaStringSet;
 use super::znode::{NodeStat, Znode};
 
 /// ZooKeeper's own znode.
@@ -94,8 +95,9 @@ pub(crate) struct DataTree {
     /// Znodes, the root included.
     count: usize,
     pub(crate) acls: AclCache,
-    /// Paths of each session's ephemeral znodes.
-    ephemerals: HashMap<i64, BTreeSet<String>>,
+    /// Paths of each session's ephemeral znodes (kept, even empty, until
+    /// the session ends, as ZooKeeper keeps its sets).
+    ephemerals: HashMap<i64, JavaStringSet>,
     containers: BTreeSet<String>,
     ttls: BTreeSet<String>,
     /// The sum of path and data lengths (`approximateDataSize`).
@@ -200,19 +202,25 @@ impl DataTree {
         self.get(path).map_or(0, count)
     }
 
-    /// The paths of a session's ephemeral znodes.
-    pub(crate) fn ephemerals(&self, session: i64) -> impl Iterator<Item = &str> {
-        self.ephemerals.get(&session).into_iter().flatten().map(String::as_str)
+    /// The paths of a session's ephemeral znodes, in the order ZooKeeper
+    /// lists (and, when the session ends, deletes) them.
+    pub(crate) fn ephemerals(&self, session: i64) -> Vec<&str> {
+        self.ephemerals.get(&session).map(JavaStringSet::clone_order).unwrap_or_default()
     }
 
-    /// Every session with ephemeral znodes, and their paths.
-    pub(crate) fn all_ephemerals(&self) -> impl Iterator<Item = (i64, &BTreeSet<String>)> {
+    /// Forgets a session that ended.
+    pub(crate) fn forget_session(&mut self, session: i64) {
+        self.ephemerals.remove(&session);
+    }
+
+    /// Every session that has had ephemeral znodes, and their paths.
+    pub(crate) fn all_ephemerals(&self) -> impl Iterator<Item = (i64, &JavaStringSet)> {
         self.ephemerals.iter().map(|(session, paths)| (*session, paths))
     }
 
     /// The number of ephemeral znodes.
     pub(crate) fn ephemeral_count(&self) -> usize {
-        self.ephemerals.values().map(BTreeSet::len).sum()
+        self.ephemerals.values().map(JavaStringSet::len).sum()
     }
 
     /// Paths of containers and TTL znodes, candidates for reaping.
@@ -304,9 +312,6 @@ impl DataTree {
             NodeKind::Ephemeral => {
                 if let Some(paths) = self.ephemerals.get_mut(&owner) {
                     paths.remove(path);
-                    if paths.is_empty() {
-                        self.ephemerals.remove(&owner);
-                    }
                 }
             }
             NodeKind::Persistent => {}
@@ -414,7 +419,7 @@ mod tests {
         );
         let a = tree.get("/a").unwrap();
         assert_eq!((a.stat.cversion, a.stat.pzxid, a.num_children()), (3, 13, 3));
-        assert_eq!(tree.ephemerals(77).collect::<Vec<_>>(), ["/a/e"]);
+        assert_eq!(tree.ephemerals(77), ["/a/e"]);
         assert_eq!(NodeKind::of(ttl_owner(5), true), NodeKind::Ttl(5));
         assert_eq!(tree.containers_and_ttls().0.len() + tree.containers_and_ttls().1.len(), 2);
         tree.delete("/a/e", 20, &mut triggers).unwrap();
@@ -424,7 +429,7 @@ mod tests {
             (3, 20, 2),
             "delete leaves cversion"
         );
-        assert_eq!(tree.ephemerals(77).count(), 0);
+        assert!(tree.ephemerals(77).is_empty());
         assert_eq!(tree.delete("/a/e", 21, &mut triggers), Err(ErrorCode::NoNode));
         assert_eq!(tree.get("/a").unwrap().stat.pzxid, 21);
         assert_eq!(tree.descendants("/"), 6);

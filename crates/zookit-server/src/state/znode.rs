@@ -5,6 +5,7 @@
 use zookit_proto::Stat;
 
 use super::acl::AclId;
+use super::tree::CONTAINER_OWNER;
 
 /// The fields of a znode's stat the server keeps (`dataLength` and
 /// `numChildren` are derived), as ZooKeeper's `StatPersisted`.
@@ -35,17 +36,22 @@ impl NodeStat {
         }
     }
 
-    /// The full stat, with the derived fields.
+    /// The stat clients see (`DataNode.copyStat`): with the derived
+    /// fields, the cversion counting deletions too (each child still present
+    /// was created and not deleted: `2 * creations - children`), and the
+    /// owner of containers and TTL znodes hidden.
     pub(crate) fn to_stat(self, data_length: usize, num_children: usize) -> Stat {
+        let owner = self.ephemeral_owner;
+        let hidden = owner == CONTAINER_OWNER || (owner as u64) >> 56 == 0xff;
         Stat {
             czxid: self.czxid,
             mzxid: self.mzxid,
             ctime: self.ctime,
             mtime: self.mtime,
             version: self.version,
-            cversion: self.cversion,
+            cversion: self.cversion.wrapping_mul(2).wrapping_sub(saturate(num_children)),
             aversion: self.aversion,
-            ephemeral_owner: self.ephemeral_owner,
+            ephemeral_owner: if hidden { 0 } else { owner },
             data_length: saturate(data_length),
             num_children: saturate(num_children),
             pzxid: self.pzxid,

@@ -3,3 +3,5 @@
 //! hostile input.
 
 mod client;
+mod differential;
+mod support;
