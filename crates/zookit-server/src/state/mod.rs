@@ -77,6 +77,10 @@ struct Connection {
     old_client: bool,
     /// Closed by the server: nothing more is read from it.
     closed: bool,
+    /// Closed after its own closeSession: requests it had already sent are
+    /// answered `SessionExpired`, as ZooKeeper answers requests that follow
+    /// a closeSession in its pipeline.
+    closed_session: bool,
     stats: ConnStats,
 }
 
@@ -189,6 +193,7 @@ impl State {
             auth: vec![Id::new("ip", host_address(peer.ip()))],
             old_client: request.read_only.is_none(),
             closed: false,
+            closed_session: false,
             stats: ConnStats::default(),
         };
         connection.stats.received = 1;
@@ -313,6 +318,14 @@ impl State {
         let Some(c) = self.conns.get_mut(&conn) else { return };
         c.stats.received += 1;
         if c.closed {
+            if c.closed_session {
+                let header = ReplyHeader {
+                    xid: incoming.xid,
+                    zxid: self.last_zxid,
+                    err: ErrorCode::SessionExpired,
+                };
+                self.counting(out).send(conn, &header);
+            }
             return;
         }
         let Some(session) = c.session else { return };
@@ -386,6 +399,9 @@ impl State {
                 let header = ReplyHeader { xid, zxid: self.last_zxid, err: ErrorCode::Ok };
                 self.counting(out).send(conn, &header);
                 self.close_conn(conn, out);
+                if let Some(c) = self.conns.get_mut(&conn) {
+                    c.closed_session = true;
+                }
             }
             Request::Delete(r) => {
                 let zxid = self.next_zxid();

@@ -109,6 +109,26 @@ fn ephemerals_go_when_their_session_closes() {
 }
 
 #[test]
+fn many_ephemerals_go_in_zookeepers_order() {
+    differential("close-many", |s| {
+        s.connect("owner");
+        s.connect("w");
+        let root = s.p("");
+        s.call("owner", create(&root, CreateMode::Persistent));
+        let paths: Vec<String> = (0..30).map(|i| s.p(&format!("/e{i}"))).collect();
+        s.pipeline("owner", paths.iter().map(|p| create(p, CreateMode::Ephemeral)).collect());
+        // Some go before the session does: the set keeps its size.
+        s.pipeline("owner", paths.iter().step_by(4).map(|p| delete(p, -1)).collect());
+        s.pipeline("w", paths.iter().map(|p| exists(p, true)).collect());
+        s.call("w", children(&root, true));
+        // (Requests pipelined after the closeSession get SessionExpired or
+        // UnknownSession from ZooKeeper, depending on timing.)
+        s.close("owner");
+        s.drain("w");
+    });
+}
+
+#[test]
 fn ephemerals_go_when_their_session_expires() {
     differential("expiry", |s| {
         s.connect("w");

@@ -163,6 +163,29 @@ impl Scenario {
         self.answer(name, Some(op))
     }
 
+    /// Sends `requests` as `name` in one write, as a pipelining client
+    /// does, then writes down every answer.
+    pub(crate) fn pipeline(&mut self, name: &str, requests: Vec<Request>) {
+        let session = self.session(name);
+        let mut bytes = BytesMut::new();
+        let mut ops = Vec::new();
+        for request in &requests {
+            let xid = session.next_xid;
+            session.next_xid += 1;
+            encode_frame(&mut bytes, &(RequestHeader { xid, op_code: request.op_code() }, request));
+            ops.push(request.op_code());
+        }
+        session.conn.send_bytes(&bytes);
+        for request in &requests {
+            self.log.push(format!("{name}> {request:?}"));
+        }
+        for op in ops {
+            if self.answer(name, Some(op)).header.xid == i32::MIN {
+                break;
+            }
+        }
+    }
+
     /// Sends raw bytes as `name` and writes down what comes back up to a
     /// reply (or the end of the connection).
     pub(crate) fn call_raw(
