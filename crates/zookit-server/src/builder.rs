@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, AtomicUsize};
 use std::time::Duration;
 
 use tokio::net::TcpListener;
@@ -208,9 +208,11 @@ impl ServerBuilder {
         let local = listener.local_addr().map_err(|source| Error::Bind { addr, source })?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let (commands, commands_rx) = mpsc::channel(COMMAND_QUEUE);
+        let open = Arc::new(AtomicUsize::new(0));
         let core = tokio::spawn(crate::core::run(
             config.clone(),
             local.port(),
+            open.clone(),
             commands_rx,
             shutdown_rx.clone(),
         ));
@@ -219,6 +221,7 @@ impl ServerBuilder {
             commands,
             shutdown: shutdown_rx,
             next_conn: AtomicU64::new(1),
+            open,
         });
         let accept = tokio::spawn(listener::run(listener, shared));
         Ok(Server { addr: local, shutdown, tasks: vec![accept, core] })

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::BytesMut;
@@ -119,6 +120,7 @@ impl Connections {
 pub(crate) async fn run(
     config: Arc<Config>,
     port: u16,
+    open: Arc<AtomicUsize>,
     mut commands: mpsc::Receiver<Command>,
     mut shutdown: watch::Receiver<bool>,
 ) {
@@ -180,6 +182,7 @@ pub(crate) async fn run(
                             let ctx = four_letter::Context {
                                 config: &config,
                                 asking: peer,
+                                open_connections: open.load(Ordering::Relaxed),
                                 port,
                                 started: clock.started,
                                 uptime: clock.start.elapsed(),

@@ -22,6 +22,8 @@ pub(crate) struct Context<'a> {
     pub(crate) config: &'a Config,
     /// The connection asking, which ZooKeeper lists among the others.
     pub(crate) asking: SocketAddr,
+    /// Every open connection, handshake or not (the asking one included).
+    pub(crate) open_connections: usize,
     pub(crate) port: u16,
     pub(crate) started: SystemTime,
     pub(crate) uptime: Duration,
@@ -125,7 +127,7 @@ fn stat(out: &mut String, state: &State, ctx: &Context<'_>, clients: bool) {
         "Latency min/avg/max: 0/0.0/0\nReceived: {}\nSent: {}\nConnections: {}\nOutstanding: 0\nZxid: 0x{:x}\nMode: standalone\nNode count: {}\n",
         stats.received,
         stats.sent,
-        state.connections().len() + 1,
+        ctx.open_connections,
         state.last_zxid(),
         state.node_count(),
     );
@@ -164,7 +166,7 @@ fn mntr(out: &mut String, state: &State, ctx: &Context<'_>) {
         ("version", VERSION.to_owned()),
         ("server_state", "standalone".to_owned()),
         ("ephemerals_count", state.ephemeral_count().to_string()),
-        ("num_alive_connections", (state.connections().len() + 1).to_string()),
+        ("num_alive_connections", ctx.open_connections.to_string()),
         ("avg_latency", "0.0".to_owned()),
         ("outstanding_requests", "0".to_owned()),
         ("znode_count", state.node_count().to_string()),

@@ -13,14 +13,14 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::oneshot;
 use zookit_proto::{ConnectRequest, Decode, FrameDecoder};
 
-use super::Shared;
 use super::outbox::Outbox;
+use super::{OpenGuard, Shared};
 use crate::core::Command;
 use crate::four_letter;
 use crate::state::ConnId;
 use crate::state::request;
 
-/// Bytes read per system call at least, when the buffer has to grow.
+/// The most bytes read per system call into an empty buffer.
 const READ_CHUNK: usize = 16 * 1024;
 
 /// How a connection starts.
@@ -30,7 +30,12 @@ enum Start {
 }
 
 /// Serves one connection until it ends or the server shuts down.
-pub(crate) async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
+pub(crate) async fn serve(
+    stream: TcpStream,
+    peer: SocketAddr,
+    shared: Arc<Shared>,
+    _open: OpenGuard,
+) {
     let conn = shared.next_conn.fetch_add(1, Ordering::Relaxed);
     let _ = stream.set_nodelay(true);
     let (mut reader, writer) = stream.into_split();
@@ -84,14 +89,20 @@ async fn start(
     }
 }
 
-/// Reads once into `buf`, growing it when needed; `None` on an error.
+/// Reads once into `buf`; `None` on an error. An empty `buf` is only
+/// allocated once bytes have arrived (readiness can be spurious), so an
+/// idle connection holds no read buffer.
 async fn read_some(reader: &mut OwnedReadHalf, buf: &mut BytesMut) -> Option<usize> {
     loop {
         reader.readable().await.ok()?;
-        if buf.capacity() - buf.len() < READ_CHUNK / 4 {
-            buf.reserve(READ_CHUNK);
-        }
-        match reader.try_read_buf(buf) {
+        let read = if buf.capacity() > buf.len() {
+            // Room left, such as for the rest of a long frame.
+            reader.try_read_buf(buf)
+        } else {
+            let mut chunk = [0_u8; READ_CHUNK];
+            reader.try_read(&mut chunk).inspect(|&n| buf.extend_from_slice(&chunk[..n]))
+        };
+        match read {
             Ok(n) => return Some(n),
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
             Err(_) => return None,

@@ -1,12 +1,13 @@
 //! Accepting connections, within the connection limit.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
-use super::{Shared, connection};
+use super::{OpenGuard, Shared, connection};
 
 /// Accepts connections until shutdown, then ends every connection task.
 pub(crate) async fn run(listener: TcpListener, shared: Arc<Shared>) {
@@ -16,14 +17,16 @@ pub(crate) async fn run(listener: TcpListener, shared: Arc<Shared>) {
         tokio::select! {
             biased;
             _ = shutdown.changed() => break,
-            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
-                    if tasks.len() >= shared.config.max_connections {
-                        tracing::warn!(%peer, "refusing a connection: {} are open", tasks.len());
+                    let open = shared.open.load(Ordering::Relaxed);
+                    if open >= shared.config.max_connections {
+                        tracing::warn!(%peer, "refusing a connection: {open} are open");
                         continue;
                     }
-                    tasks.spawn(connection::serve(stream, peer, shared.clone()));
+                    while tasks.try_join_next().is_some() {}
+                    let guard = OpenGuard::new(&shared.open);
+                    tasks.spawn(connection::serve(stream, peer, shared.clone(), guard));
                 }
                 Err(error) => {
                     // Out of file descriptors, typically: wait for some to close.

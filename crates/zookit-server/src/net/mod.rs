@@ -6,7 +6,7 @@ pub(crate) mod listener;
 pub(crate) mod outbox;
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use tokio::sync::{mpsc, watch};
 
@@ -20,4 +20,23 @@ pub(crate) struct Shared {
     pub(crate) commands: mpsc::Sender<Command>,
     pub(crate) shutdown: watch::Receiver<bool>,
     pub(crate) next_conn: AtomicU64,
+    /// Open connections, handshake or not (the four-letter words count
+    /// them all, as ZooKeeper does).
+    pub(crate) open: Arc<AtomicUsize>,
+}
+
+/// Counts a connection as open for as long as it lives.
+pub(crate) struct OpenGuard(Arc<AtomicUsize>);
+
+impl OpenGuard {
+    pub(crate) fn new(open: &Arc<AtomicUsize>) -> Self {
+        open.fetch_add(1, Ordering::Relaxed);
+        Self(open.clone())
+    }
+}
+
+impl Drop for OpenGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }

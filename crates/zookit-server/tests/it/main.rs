@@ -4,4 +4,5 @@
 
 mod client;
 mod differential;
+mod hostile;
 mod support;
