@@ -81,6 +81,14 @@ mod config;
 mod core;
 mod error;
 mod four_letter;
+/// The request path without sockets, for the cargo-fuzz target (feature
+/// `fuzzing`); not a stable API.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
+#[cfg(not(feature = "fuzzing"))]
+#[allow(dead_code, unreachable_pub)]
+mod fuzzing;
 mod net;
 mod server;
 mod state;
