@@ -32,9 +32,10 @@
 //! # Ok::<(), zookit_server::Error>(())
 //! ```
 //!
-//! From the command line: `zookit serve --port 2181` (see `zookit serve
-//! --help`) prints `listening on 127.0.0.1:2181` once it accepts
-//! connections and stops on Ctrl-C or SIGTERM.
+//! From the command line, `zookit serve [--port 2181] [--host 127.0.0.1]
+//! [--tick-time MS] [--min-session-timeout MS] [--max-session-timeout MS]`
+//! prints `listening on HOST:PORT` once it accepts connections (`--port 0`
+//! picks a free port) and stops on Ctrl-C or SIGTERM.
 //!
 //! # Behaviour
 //!
@@ -72,9 +73,35 @@
 //!   ensembles stay Apache ZooKeeper.
 //! - **In memory.** Everything is gone when it stops (durability is
 //!   planned).
-//! - No SASL, TLS, quotas, or dynamic reconfiguration. Where Apache
-//!   ZooKeeper's order is a hash set's (the children of a znode, the
-//!   ephemerals of a session), this server answers in name order.
+//! - No SASL (a `sasl` request is answered as by a server without SASL
+//!   configured), no TLS, no quotas (`/zookeeper/quota` exists, but limits
+//!   and counts are not kept), no dynamic reconfiguration.
+//!
+//! # Differences from Apache ZooKeeper
+//!
+//! The differential suite compares every answer; these differ on purpose
+//! or where ZooKeeper's answer depends on a hash set's order or timing:
+//!
+//! - Children (`getChildren`, `multiRead`) are listed in name order;
+//!   ZooKeeper lists them in its hash set's order. (The ephemerals a
+//!   session leaves are deleted in ZooKeeper's own order.)
+//! - Sessions expiring on the same tick, and containers reaped in the same
+//!   check, go in id and path order.
+//! - Where ZooKeeper 3.8 fails internally, this server answers: a `check`
+//!   outside a multi (ZooKeeper never answers it) gets the znode's stat; a
+//!   `createTTL` in a mode without a TTL gets `BadArguments`.
+//! - Strings that are not UTF-8 are `MarshallingError` (ZooKeeper reads
+//!   them with replacement characters).
+//! - Defaults for a development server: every four-letter word is enabled
+//!   (ZooKeeper: `srvr` only) and TTL znodes are (ZooKeeper:
+//!   `zookeeper.extendedTypesEnabled=false`); the connection limit is per
+//!   server ([`ServerBuilder::max_connections`]), not per client address,
+//!   and a client that does not read its replies is disconnected
+//!   ([`ServerBuilder::max_unsent_replies`]) where ZooKeeper stops reading
+//!   from it.
+//! - Four-letter words have ZooKeeper's formats, but counters an
+//!   in-memory server does not keep (latencies, directory sizes) read 0;
+//!   `gtmk`, `stmk` and `hash` are not words here.
 
 mod builder;
 mod config;
