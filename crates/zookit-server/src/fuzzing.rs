@@ -25,7 +25,10 @@ impl Outbound for Checked {
         encode_frame(&mut buf, record);
         let mut frame = buf.split_off(4).freeze();
         if self.answered.insert(conn) {
-            assert!(ConnectResponse::decode(&mut frame).is_ok(), "a connect response that does not decode");
+            assert!(
+                ConnectResponse::decode(&mut frame).is_ok(),
+                "a connect response that does not decode"
+            );
         } else {
             assert!(ReplyHeader::decode(&mut frame).is_ok(), "a reply that does not decode");
         }
@@ -70,12 +73,13 @@ pub fn request_path(input: &[u8]) {
             state.reap_containers(now, &mut out);
         }
         if connected.insert(conn) {
-            let handshake = ConnectRequest::decode(&mut frame.clone()).unwrap_or_else(|_| ConnectRequest {
-                timeout: 1000,
-                passwd: Bytes::from_static(&[0; 16]),
-                read_only: Some(false),
-                ..ConnectRequest::default()
-            });
+            let handshake =
+                ConnectRequest::decode(&mut frame.clone()).unwrap_or_else(|_| ConnectRequest {
+                    timeout: 1000,
+                    passwd: Bytes::from_static(&[0; 16]),
+                    read_only: Some(false),
+                    ..ConnectRequest::default()
+                });
             state.connect(conn, peer, &handshake, now, &mut out);
             continue;
         }
