@@ -23,6 +23,7 @@ mod tests;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 use zookit_proto::{
     AuthPacket, ConnectRequest, ConnectResponse, ErrorCode, EventType, Id, KeeperState, OpCode,
@@ -33,7 +34,7 @@ pub(crate) use self::acl::generate_digest as digest;
 pub(crate) use self::reply::Outbound;
 use self::request::{Call, Incoming};
 use self::sessions::Sessions;
-use self::tree::{DataTree, NodeKind, Trigger, WatchTable};
+use self::tree::{DataTree, NodeKind, Triggers, WatchTable};
 use self::txn::Txn;
 use self::watches::WatchManager;
 
@@ -72,7 +73,10 @@ struct Connection {
     peer: SocketAddr,
     session: Option<i64>,
     /// Identities, deduplicated, in the order they were added.
-    auth: Vec<Id>,
+    added: Vec<Id>,
+    /// The same, in the order ZooKeeper keeps them (which decides the order
+    /// `whoAmI` and `auth` ACLs list them in).
+    auth: Arc<[Id]>,
     /// Whether the handshake lacked the read-only flag (3.3 clients).
     old_client: bool,
     /// Closed by the server: nothing more is read from it.
@@ -112,7 +116,7 @@ pub(crate) struct State {
     conns: HashMap<ConnId, Connection>,
     last_zxid: i64,
     stats: ServerStats,
-    triggers: Vec<Trigger>,
+    triggers: Triggers,
     notified: Vec<ConnId>,
     previous: Vec<ConnId>,
 }
@@ -161,7 +165,7 @@ impl State {
             conns: HashMap::new(),
             last_zxid: 0,
             stats: ServerStats::default(),
-            triggers: Vec::new(),
+            triggers: Triggers::default(),
             notified: Vec::new(),
             previous: Vec::new(),
         }
@@ -190,7 +194,8 @@ impl State {
         let mut connection = Connection {
             peer,
             session: None,
-            auth: vec![Id::new("ip", host_address(peer.ip()))],
+            added: vec![Id::new("ip", host_address(peer.ip()))],
+            auth: Arc::from([Id::new("ip", host_address(peer.ip()))]),
             old_client: request.read_only.is_none(),
             closed: false,
             closed_session: false,
@@ -359,7 +364,7 @@ impl State {
                 let auth = self.auth_of(conn);
                 let writer = prep::Writer { session, auth: &auth };
                 let txn = prep::create(
-                    &mut prep::View::new(&self.tree),
+                    &mut prep::View::single(&self.tree),
                     &writer,
                     op,
                     body,
@@ -405,7 +410,7 @@ impl State {
             }
             Request::Delete(r) => {
                 let zxid = self.next_zxid();
-                let txn = prep::delete(&mut prep::View::new(&self.tree), &writer, r, zxid);
+                let txn = prep::delete(&mut prep::View::single(&self.tree), &writer, r, zxid);
                 self.write(conn, xid, txn, zxid, now, out);
             }
             Request::DeleteContainer(_) => {
@@ -417,18 +422,23 @@ impl State {
             }
             Request::SetData(r) => {
                 let zxid = self.next_zxid();
-                let txn =
-                    prep::set_data(&mut prep::View::new(&self.tree), &writer, r, zxid, now.wall_ms);
+                let txn = prep::set_data(
+                    &mut prep::View::single(&self.tree),
+                    &writer,
+                    r,
+                    zxid,
+                    now.wall_ms,
+                );
                 self.write(conn, xid, txn, zxid, now, out);
             }
             Request::SetAcl(r) => {
                 let zxid = self.next_zxid();
-                let txn = prep::set_acl(&mut prep::View::new(&self.tree), &writer, r);
+                let txn = prep::set_acl(&mut prep::View::single(&self.tree), &writer, r);
                 self.write(conn, xid, txn, zxid, now, out);
             }
             Request::Check(r) => {
                 let zxid = self.next_zxid();
-                let txn = prep::check(&prep::View::new(&self.tree), &writer, r);
+                let txn = prep::check(&prep::View::single(&self.tree), &writer, r);
                 self.write(conn, xid, txn, zxid, now, out);
             }
             Request::Reconfig(_) => {
@@ -445,10 +455,9 @@ impl State {
         }
     }
 
-    /// The identities of a connection, in the order ZooKeeper keeps them
-    /// (which decides the order `whoAmI` and `auth` ACLs list them in).
-    fn auth_of(&self, conn: ConnId) -> Vec<Id> {
-        self.conns.get(&conn).map(|c| java_hash::set_order(&c.auth)).unwrap_or_default()
+    /// The identities of a connection, in the order ZooKeeper keeps them.
+    fn auth_of(&self, conn: ConnId) -> Arc<[Id]> {
+        self.conns.get(&conn).map_or_else(|| Arc::from([]), |c| c.auth.clone())
     }
 
     fn reply_error(&mut self, conn: ConnId, xid: i32, err: ErrorCode, out: &mut impl Outbound) {
@@ -470,6 +479,7 @@ impl State {
             Ok(txn) => txn,
             Err(err) => return self.reply_error(conn, xid, err, out),
         };
+        self.arm_triggers();
         let result = txn::apply(&mut self.tree, &txn, zxid, now.wall_ms, &mut self.triggers);
         self.fire(out);
         let header = ReplyHeader { xid, zxid: self.last_zxid, err: result.err };
@@ -497,17 +507,17 @@ impl State {
         }
     }
 
+    /// Collects the triggers of the next change only if someone watches.
+    fn arm_triggers(&mut self) {
+        self.triggers.enabled = !(self.data_watches.is_empty() && self.child_watches.is_empty());
+    }
+
     /// Sends the events of the triggers the last change produced.
     fn fire(&mut self, out: &mut impl Outbound) {
-        if self.triggers.is_empty() {
+        if self.triggers.list.is_empty() {
             return;
         }
-        let triggers = std::mem::take(&mut self.triggers);
-        if self.data_watches.is_empty() && self.child_watches.is_empty() {
-            self.triggers = triggers;
-            self.triggers.clear();
-            return;
-        }
+        let triggers = std::mem::take(&mut self.triggers.list);
         for trigger in &triggers {
             let manager = match trigger.table {
                 WatchTable::Data => &mut self.data_watches,
@@ -529,8 +539,8 @@ impl State {
             }
             std::mem::swap(&mut self.previous, &mut self.notified);
         }
-        self.triggers = triggers;
-        self.triggers.clear();
+        self.triggers.list = triggers;
+        self.triggers.list.clear();
     }
 
     /// Adds credentials to a connection (`auth`): answered at once with
@@ -551,10 +561,11 @@ impl State {
         }
         let err = if ids.is_empty() { ErrorCode::AuthFailed } else { ErrorCode::Ok };
         for id in ids {
-            if !c.auth.contains(&id) {
-                c.auth.push(id);
+            if !c.added.contains(&id) {
+                c.added.push(id);
             }
         }
+        c.auth = java_hash::set_order(&c.added).into();
         let header = ReplyHeader { xid, zxid: 0, err };
         self.counting(out).send(conn, &header);
         if !err.is_ok() {
@@ -577,6 +588,7 @@ impl State {
         let zxid = self.next_zxid();
         let paths: Vec<String> =
             self.tree.ephemerals(session).into_iter().map(str::to_owned).collect();
+        self.arm_triggers();
         for path in &paths {
             let _ = self.tree.delete(path, zxid, &mut self.triggers);
         }
@@ -633,7 +645,9 @@ impl State {
         candidates.sort();
         for path in candidates {
             let zxid = self.next_zxid();
-            if let Ok(txn) = prep::delete_container(&mut prep::View::new(&self.tree), path, zxid) {
+            if let Ok(txn) = prep::delete_container(&mut prep::View::single(&self.tree), path, zxid)
+            {
+                self.arm_triggers();
                 txn::apply(&mut self.tree, &txn, zxid, now.wall_ms, &mut self.triggers);
                 self.fire(out);
             }

@@ -34,6 +34,7 @@ impl State {
             // for a TTL it was not given.
             return self.reply_error(conn, xid, ErrorCode::MarshallingError, out);
         };
+        self.arm_triggers();
         let result =
             txn::apply(&mut self.tree, &Txn::Multi(txns), zxid, now.wall_ms, &mut self.triggers);
         self.fire(out);

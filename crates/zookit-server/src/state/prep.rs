@@ -32,6 +32,9 @@ pub(crate) struct View<'t> {
     tree: &'t DataTree,
     /// Changed znodes (`None`: deleted).
     changes: HashMap<String, Option<Record<'t>>>,
+    /// Whether changes are recorded (not for a single write, which no
+    /// later check needs to see).
+    recording: bool,
 }
 
 /// Who is writing.
@@ -41,8 +44,14 @@ pub(crate) struct Writer<'a> {
 }
 
 impl<'t> View<'t> {
+    /// A view for the operations of a multi, each seeing the earlier ones.
     pub(crate) fn new(tree: &'t DataTree) -> Self {
-        Self { tree, changes: HashMap::new() }
+        Self { tree, changes: HashMap::new(), recording: true }
+    }
+
+    /// A view for a single write.
+    pub(crate) fn single(tree: &'t DataTree) -> Self {
+        Self { tree, changes: HashMap::new(), recording: false }
     }
 
     /// The znode at `path` (`getRecordForPath`), or `NoNode`.
@@ -63,7 +72,9 @@ impl<'t> View<'t> {
     }
 
     fn set(&mut self, path: &str, record: Option<Record<'t>>) {
-        self.changes.insert(path.to_owned(), record);
+        if self.recording {
+            self.changes.insert(path.to_owned(), record);
+        }
     }
 
     fn kind(&self, owner: i64) -> NodeKind {

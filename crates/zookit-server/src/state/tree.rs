@@ -76,6 +76,28 @@ pub(crate) struct Trigger {
     pub(crate) suppress_previous: bool,
 }
 
+/// The watch triggers of a change, collected only while someone watches.
+#[derive(Debug, Default)]
+pub(crate) struct Triggers {
+    /// Whether to collect (any watch exists).
+    pub(crate) enabled: bool,
+    pub(crate) list: Vec<Trigger>,
+}
+
+impl Triggers {
+    /// Collects every trigger.
+    #[cfg(test)]
+    pub(crate) fn recording() -> Self {
+        Self { enabled: true, list: Vec::new() }
+    }
+
+    fn push(&mut self, table: WatchTable, path: &str, event: EventType, suppress_previous: bool) {
+        if self.enabled {
+            self.list.push(Trigger { table, path: path.to_owned(), event, suppress_previous });
+        }
+    }
+}
+
 /// The parent path and the name of `path`, split at its last `/`
 /// (`"/a"` has the parent `""`, ZooKeeper's alias of the root).
 pub(crate) fn split(path: &str) -> Option<(&str, &str)> {
@@ -84,8 +106,8 @@ pub(crate) fn split(path: &str) -> Option<(&str, &str)> {
 }
 
 /// The path watch triggers use for a parent (`""` is `/`).
-fn watch_path(parent: &str) -> String {
-    if parent.is_empty() { "/".to_owned() } else { parent.to_owned() }
+fn watch_path(parent: &str) -> &str {
+    if parent.is_empty() { "/" } else { parent }
 }
 
 /// The data tree.
@@ -240,7 +262,7 @@ impl DataTree {
         parent_cversion: i32,
         zxid: i64,
         time: i64,
-        triggers: &mut Vec<Trigger>,
+        triggers: &mut Triggers,
     ) -> Result<&Znode, ErrorCode> {
         let (parent_path, name) = split(path).ok_or(ErrorCode::NoNode)?;
         if self.get(parent_path).ok_or(ErrorCode::NoNode)?.child(name.as_bytes()).is_some() {
@@ -268,18 +290,13 @@ impl DataTree {
             }
             NodeKind::Persistent => {}
         }
-        triggers.push(Trigger {
-            table: WatchTable::Data,
-            path: path.to_owned(),
-            event: EventType::NodeCreated,
-            suppress_previous: false,
-        });
-        triggers.push(Trigger {
-            table: WatchTable::Child,
-            path: watch_path(parent_path),
-            event: EventType::NodeChildrenChanged,
-            suppress_previous: false,
-        });
+        triggers.push(WatchTable::Data, path, EventType::NodeCreated, false);
+        triggers.push(
+            WatchTable::Child,
+            watch_path(parent_path),
+            EventType::NodeChildrenChanged,
+            false,
+        );
         self.get(path).ok_or(ErrorCode::NoNode)
     }
 
@@ -288,7 +305,7 @@ impl DataTree {
         &mut self,
         path: &str,
         zxid: i64,
-        triggers: &mut Vec<Trigger>,
+        triggers: &mut Triggers,
     ) -> Result<(), ErrorCode> {
         let (parent_path, name) = split(path).ok_or(ErrorCode::NoNode)?;
         let parent = self.get_mut(parent_path).ok_or(ErrorCode::NoNode)?;
@@ -316,24 +333,14 @@ impl DataTree {
             }
             NodeKind::Persistent => {}
         }
-        triggers.push(Trigger {
-            table: WatchTable::Data,
-            path: path.to_owned(),
-            event: EventType::NodeDeleted,
-            suppress_previous: false,
-        });
-        triggers.push(Trigger {
-            table: WatchTable::Child,
-            path: path.to_owned(),
-            event: EventType::NodeDeleted,
-            suppress_previous: true,
-        });
-        triggers.push(Trigger {
-            table: WatchTable::Child,
-            path: watch_path(parent_path),
-            event: EventType::NodeChildrenChanged,
-            suppress_previous: false,
-        });
+        triggers.push(WatchTable::Data, path, EventType::NodeDeleted, false);
+        triggers.push(WatchTable::Child, path, EventType::NodeDeleted, true);
+        triggers.push(
+            WatchTable::Child,
+            watch_path(parent_path),
+            EventType::NodeChildrenChanged,
+            false,
+        );
         Ok(())
     }
 
@@ -345,7 +352,7 @@ impl DataTree {
         version: i32,
         zxid: i64,
         time: i64,
-        triggers: &mut Vec<Trigger>,
+        triggers: &mut Triggers,
     ) -> Result<&Znode, ErrorCode> {
         let node = self.get_mut(path).ok_or(ErrorCode::NoNode)?;
         let old_len = node.data().len();
@@ -354,12 +361,7 @@ impl DataTree {
         node.stat.mzxid = zxid;
         node.stat.version = version;
         self.data_size = (self.data_size + data.len()).saturating_sub(old_len);
-        triggers.push(Trigger {
-            table: WatchTable::Data,
-            path: path.to_owned(),
-            event: EventType::NodeDataChanged,
-            suppress_previous: false,
-        });
+        triggers.push(WatchTable::Data, path, EventType::NodeDataChanged, false);
         self.get(path).ok_or(ErrorCode::NoNode)
     }
 
@@ -408,7 +410,7 @@ mod tests {
     fn create_and_delete_keep_the_parent_stat_and_indexes() {
         let mut tree = DataTree::new(true);
         let acl = open_acl_unsafe();
-        let mut triggers = Vec::new();
+        let mut triggers = Triggers::recording();
         tree.create("/a", b"x", &acl, 0, 1, 10, 100, &mut triggers).unwrap();
         tree.create("/a/e", b"", &acl, 77, 1, 11, 101, &mut triggers).unwrap();
         tree.create("/a/c", b"", &acl, CONTAINER_OWNER, 2, 12, 102, &mut triggers).unwrap();
@@ -439,11 +441,12 @@ mod tests {
     #[test]
     fn triggers_come_in_datatree_order() {
         let mut tree = DataTree::new(true);
-        let mut triggers = Vec::new();
+        let mut triggers = Triggers::recording();
         tree.create("/a", b"", &open_acl_unsafe(), 0, 1, 1, 1, &mut triggers).unwrap();
         tree.set_data("/a", b"y", 1, 2, 2, &mut triggers).unwrap();
         tree.delete("/a", 3, &mut triggers).unwrap();
         let summary: Vec<_> = triggers
+            .list
             .iter()
             .map(|t| (t.table, t.path.as_str(), t.event, t.suppress_previous))
             .collect();
@@ -465,7 +468,7 @@ mod tests {
     #[test]
     fn acls_are_counted() {
         let mut tree = DataTree::new(true);
-        let mut triggers = Vec::new();
+        let mut triggers = Triggers::recording();
         let before = tree.acls.len();
         let acl = read_acl_unsafe();
         tree.create("/a", b"", &open_acl_unsafe(), 0, 1, 1, 1, &mut triggers).unwrap();

@@ -7,7 +7,7 @@ use zookit_proto::{
     Acl, Create2Response, CreateResponse, ErrorCode, OpCode, OpResult, SetDataResponse, Stat,
 };
 
-use super::tree::{DataTree, Trigger};
+use super::tree::{DataTree, Triggers};
 
 /// A write, checked and ready to apply.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,7 +77,7 @@ pub(crate) fn apply(
     txn: &Txn,
     zxid: i64,
     time: i64,
-    triggers: &mut Vec<Trigger>,
+    triggers: &mut Triggers,
 ) -> TxnResult {
     match txn {
         Txn::Create { op, path, data, acl, ephemeral_owner, parent_cversion } => {
