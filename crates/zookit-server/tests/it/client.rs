@@ -68,3 +68,92 @@ fn the_blocking_server_serves_blocking_clients() {
     drop(zk);
     server.shutdown();
 }
+
+#[tokio::test]
+async fn watches_are_rearmed_after_a_reconnect_and_the_session_survives() {
+    let server = Server::builder().port(0).start().await.expect("starts");
+    let proxy = zookit_testing::Proxy::start(server.addr()).expect("a proxy");
+    let zk = bounded(
+        "connect through the proxy",
+        Client::builder(proxy.addr().to_string())
+            .session_timeout(Duration::from_secs(10))
+            .connect(),
+    )
+    .await
+    .expect("connects");
+    let direct =
+        bounded("connect", Client::connect(server.connect_string())).await.expect("connects");
+    direct.create("/n", "1").await.expect("create");
+    zk.create("/eph", "").ephemeral().await.expect("ephemeral");
+    let session = zk.client_id().expect("a session").0;
+    let (_, _, data_watch) = zk.get_watch("/n").await.expect("get_watch");
+    let (_, exist_watch) = zk.exists_watch("/later").await.expect("exists_watch");
+    let mut recursive =
+        zk.add_watch("/n", AddWatchMode::PersistentRecursive).await.expect("add_watch");
+
+    proxy.refuse();
+    proxy.drop_connections();
+    bounded("the client notices", async {
+        while zk.connected() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    direct.set("/n", "2").await.expect("set while disconnected");
+    direct.create("/later", "").await.expect("create while disconnected");
+    proxy.pass();
+
+    let event = bounded("the data watch", data_watch).await;
+    assert_eq!((event.event_type, event.path.as_deref()), (EventType::NodeDataChanged, Some("/n")));
+    let event = bounded("the exists watch", exist_watch).await;
+    assert_eq!((event.event_type, event.path.as_deref()), (EventType::NodeCreated, Some("/later")));
+    // The catch-up event reaches every watch of the path, the recursive one too.
+    let event = bounded("the recursive watch", recursive.next()).await.expect("an event");
+    assert_eq!((event.event_type, event.path.as_deref()), (EventType::NodeDataChanged, Some("/n")));
+    direct.create("/n/child", "").await.expect("create");
+    let event = bounded("the re-armed recursive watch", recursive.next()).await.expect("an event");
+    assert_eq!(
+        (event.event_type, event.path.as_deref()),
+        (EventType::NodeCreated, Some("/n/child"))
+    );
+    assert_eq!(zk.client_id().expect("a session").0, session, "the same session");
+    assert!(zk.exists("/eph").await.expect("exists").is_some(), "its ephemeral is still there");
+    let version = zk.server_version().await.expect("srvr");
+    assert_eq!(version, (3, 8, 0));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_expired_session_loses_its_ephemerals_and_the_client_learns_it() {
+    let server = Server::builder()
+        .port(0)
+        .tick_time(Duration::from_millis(100))
+        .start()
+        .await
+        .expect("starts");
+    let proxy = zookit_testing::Proxy::start(server.addr()).expect("a proxy");
+    let zk = bounded(
+        "connect through the proxy",
+        Client::builder(proxy.addr().to_string())
+            .session_timeout(Duration::from_millis(400))
+            .connect(),
+    )
+    .await
+    .expect("connects");
+    zk.create("/eph", "").ephemeral().await.expect("ephemeral");
+    let watcher =
+        bounded("connect", Client::connect(server.connect_string())).await.expect("connects");
+    let (_, gone) = watcher.exists_watch("/eph").await.expect("exists_watch");
+    // The client goes silent: the server expires its session.
+    proxy.stall();
+    let event = bounded("the ephemeral's deletion", gone).await;
+    assert_eq!((event.event_type, event.path.as_deref()), (EventType::NodeDeleted, Some("/eph")));
+    proxy.pass();
+    bounded("the client learns its session expired", async {
+        while zk.client_state() != zookit::ClientState::Expired {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    server.shutdown().await;
+}
