@@ -184,7 +184,6 @@ pub(crate) async fn run(
                                 asking: peer,
                                 open_connections: open.load(Ordering::Relaxed),
                                 port,
-                                started: clock.started,
                                 uptime: clock.start.elapsed(),
                                 mono_ms: now.mono_ms,
                                 wall_ms: now.wall_ms,

@@ -25,7 +25,6 @@ pub(crate) struct Context<'a> {
     /// Every open connection, handshake or not (the asking one included).
     pub(crate) open_connections: usize,
     pub(crate) port: u16,
-    pub(crate) started: SystemTime,
     pub(crate) uptime: Duration,
     /// The monotonic clock's reading now, in milliseconds, and the wall
     /// clock's then (to date session expiry).
@@ -215,7 +214,6 @@ fn dump(out: &mut String, state: &State, ctx: &Context<'_>) {
         let _ = writeln!(out, "\tip: /{} sessionId: 0x{:x}", c.peer, c.session.unwrap_or(0));
     }
     let _ = writeln!(out, "\tip: /{} sessionId: 0x0", ctx.asking);
-    let _ = ctx.started;
 }
 
 /// A UTC time, in milliseconds since the epoch, as `Date.toString` shows it.

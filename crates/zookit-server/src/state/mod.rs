@@ -223,7 +223,12 @@ impl State {
             {
                 self.close_conn(old, out);
             }
+            // The session's timeout becomes the one negotiated now.
             let valid = request.passwd[..] == self.sessions.password(id)[..]
+                && self.sessions.get_mut(id).is_some_and(|s| {
+                    s.timeout = timeout;
+                    !s.closing
+                })
                 && self.sessions.touch(id, now.mono_ms);
             valid.then_some(id)
         };
@@ -232,7 +237,6 @@ impl State {
             Some(id) => {
                 if let Some(s) = self.sessions.get_mut(id) {
                     s.conn = Some(conn);
-                    s.timeout = timeout;
                 }
                 if let Some(c) = self.conns.get_mut(&conn) {
                     c.session = Some(id);
