@@ -377,6 +377,14 @@ impl State {
                 );
                 self.write(conn, xid, txn, zxid, now, out);
             }
+            Call::SetData(body) => {
+                let zxid = self.next_zxid();
+                let auth = self.auth_of(conn);
+                let writer = prep::Writer { session, auth: &auth };
+                let view = &mut prep::View::single(&self.tree);
+                let txn = prep::set_data(view, &writer, body, zxid, now.wall_ms);
+                self.write(conn, xid, txn, zxid, now, out);
+            }
             Call::Multi(ops) => self.multi(conn, session, xid, ops, now, out),
             Call::MultiRead(ops) => self.multi_read(conn, xid, ops, out),
             Call::Other(request) => self.other(conn, session, xid, request, now, out),
@@ -423,17 +431,6 @@ impl State {
                 // a null character.
                 self.next_zxid();
                 self.reply_error(conn, xid, ErrorCode::BadArguments, out);
-            }
-            Request::SetData(r) => {
-                let zxid = self.next_zxid();
-                let txn = prep::set_data(
-                    &mut prep::View::single(&self.tree),
-                    &writer,
-                    r,
-                    zxid,
-                    now.wall_ms,
-                );
-                self.write(conn, xid, txn, zxid, now, out);
             }
             Request::SetAcl(r) => {
                 let zxid = self.next_zxid();
@@ -663,12 +660,12 @@ impl State {
 fn last_op(call: &Call) -> &'static str {
     match call {
         Call::Create(..) => "CREA",
+        Call::SetData(_) => "SETD",
         Call::Multi(_) => "MULT",
         Call::MultiRead(_) => "MLTR",
         Call::Malformed(_) | Call::Unknown(_) => "NA",
         Call::Other(request) => match request {
             Request::Delete(_) | Request::DeleteContainer(_) => "DELE",
-            Request::SetData(_) => "SETD",
             Request::SetAcl(_) => "SETA",
             Request::Check(_) => "CHEC",
             Request::Reconfig(_) => "RECO",

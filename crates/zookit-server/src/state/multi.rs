@@ -1,12 +1,12 @@
 //! `multi` (writes, all or nothing, one zxid) and `multiRead`.
 
-use bytes::Bytes;
+use bytes::{BufMut, Bytes};
 use zookit_proto::{
-    ErrorCode, GetChildrenResponse, GetDataResponse, MultiResponse, OpCode, OpResult, Perms,
-    ReplyHeader,
+    Decode, Encode, ErrorCode, MultiHeader, MultiResponse, OpCode, Perms, ReplyHeader, Stat,
 };
 
 use super::prep::{self, View, Writer};
+use super::reply::DataBody;
 use super::request::MultiOp;
 use super::txn::{self, Txn};
 use super::{ConnId, Now, Outbound, State, acl};
@@ -71,25 +71,77 @@ impl State {
                 }
             };
             let result = match self.tree.get(path) {
-                None => OpResult::Error(ErrorCode::NoNode),
+                None => ReadResult::Error(ErrorCode::NoNode),
                 Some(node) => match acl::check(self.tree.acl_of(node), Perms::READ, &auth) {
-                    Err(err) => OpResult::Error(err),
-                    Ok(()) if op_code == OpCode::GetData => OpResult::GetData(GetDataResponse {
-                        data: Bytes::copy_from_slice(node.data()),
-                        stat: node.full_stat(),
-                    }),
-                    Ok(()) => OpResult::GetChildren(GetChildrenResponse {
-                        children: node
-                            .children()
+                    Err(err) => ReadResult::Error(err),
+                    Ok(()) if op_code == OpCode::GetData => ReadResult::Data(
+                        node.nullable_data().map(Bytes::copy_from_slice),
+                        node.full_stat(),
+                    ),
+                    Ok(()) => ReadResult::Children(
+                        node.children()
                             .map(|c| String::from_utf8_lossy(c.name()).into_owned())
                             .collect(),
-                    }),
+                    ),
                 },
             };
             results.push(result);
         }
         let header = ReplyHeader { xid, zxid: self.last_zxid, err: ErrorCode::Ok };
-        self.counting(out).send(conn, &(header, MultiResponse { results }));
+        self.counting(out).send(conn, &(header, MultiReadBody(results)));
+    }
+}
+
+/// The result of one read of a multiRead.
+enum ReadResult {
+    /// The data (`None`: null) and stat.
+    Data(Option<Bytes>, Stat),
+    Children(Vec<String>),
+    Error(ErrorCode),
+}
+
+/// A multiRead's answer, with null data kept (as ZooKeeper sends it).
+struct MultiReadBody(Vec<ReadResult>);
+
+impl MultiReadBody {
+    fn header(result: &ReadResult) -> MultiHeader {
+        let (op, err) = match result {
+            ReadResult::Data(..) => (OpCode::GetData, ErrorCode::Ok),
+            ReadResult::Children(_) => (OpCode::GetChildren, ErrorCode::Ok),
+            ReadResult::Error(err) => (OpCode::Error, *err),
+        };
+        MultiHeader { op_type: op.code(), done: false, err }
+    }
+}
+
+impl Encode for MultiReadBody {
+    fn encode<B: BufMut + ?Sized>(&self, buf: &mut B) {
+        for result in &self.0 {
+            Self::header(result).encode(buf);
+            match result {
+                ReadResult::Data(data, stat) => {
+                    DataBody { data: data.as_deref(), stat: *stat }.encode(buf)
+                }
+                ReadResult::Children(children) => children.encode(buf),
+                ReadResult::Error(err) => err.encode(buf),
+            }
+        }
+        MultiHeader::END.encode(buf);
+    }
+
+    fn encoded_len(&self) -> usize {
+        let bodies: usize = self
+            .0
+            .iter()
+            .map(|result| match result {
+                ReadResult::Data(data, stat) => {
+                    DataBody { data: data.as_deref(), stat: *stat }.encoded_len()
+                }
+                ReadResult::Children(children) => children.encoded_len(),
+                ReadResult::Error(err) => err.encoded_len(),
+            })
+            .sum();
+        (self.0.len() + 1) * MultiHeader::MIN_LEN + bodies
     }
 }
 

@@ -8,11 +8,11 @@ use std::collections::HashMap;
 
 use zookit_proto::{
     Acl, CheckVersionRequest, CreateMode, DeleteRequest, ErrorCode, Id, OpCode, Perms,
-    SetAclRequest, SetDataRequest, validate_path,
+    SetAclRequest, validate_path,
 };
 
 use super::acl;
-use super::request::CreateBody;
+use super::request::{CreateBody, SetDataBody};
 use super::tree::{
     CONTAINER_OWNER, DataTree, MAX_TTL, NodeKind, QUOTA_NODE, ZOOKEEPER_NODE, split, ttl_owner,
 };
@@ -226,7 +226,7 @@ pub(crate) fn delete_container(
 pub(crate) fn set_data(
     view: &mut View<'_>,
     writer: &Writer<'_>,
-    request: SetDataRequest,
+    request: SetDataBody,
     zxid: i64,
     time: i64,
 ) -> Result<Txn, ErrorCode> {

@@ -50,10 +50,7 @@ impl State {
                         if r.watch {
                             data_watches.add(&r.path, conn, WatchMode::Standard);
                         }
-                        out.send(
-                            conn,
-                            &(ok, DataBody { data: node.data(), stat: node.full_stat() }),
-                        );
+                        out.send(conn, &(ok, DataBody::of(node)));
                     }
                 },
             },

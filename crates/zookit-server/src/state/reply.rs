@@ -26,20 +26,30 @@ fn put_bytes<B: BufMut + ?Sized>(buf: &mut B, bytes: &[u8]) {
     buf.put_slice(bytes);
 }
 
-/// The body of a `getData` answer, borrowing the data.
+/// The body of a `getData` answer, borrowing the data (`None`: null).
 pub(crate) struct DataBody<'a> {
-    pub(crate) data: &'a [u8],
+    pub(crate) data: Option<&'a [u8]>,
     pub(crate) stat: Stat,
+}
+
+impl<'a> DataBody<'a> {
+    /// The answer for `node`.
+    pub(crate) fn of(node: &'a Znode) -> Self {
+        Self { data: node.nullable_data(), stat: node.full_stat() }
+    }
 }
 
 impl Encode for DataBody<'_> {
     fn encode<B: BufMut + ?Sized>(&self, buf: &mut B) {
-        put_bytes(buf, self.data);
+        match self.data {
+            Some(data) => put_bytes(buf, data),
+            None => buf.put_i32(-1),
+        }
         self.stat.encode(buf);
     }
 
     fn encoded_len(&self) -> usize {
-        4 + self.data.len() + self.stat.encoded_len()
+        4 + self.data.map_or(0, <[u8]>::len) + self.stat.encoded_len()
     }
 }
 

@@ -6,15 +6,26 @@
 use bytes::{Buf, Bytes};
 use zookit_proto::{
     Acl, CheckVersionRequest, Decode, DecodeError, DeleteRequest, GetChildrenRequest,
-    GetDataRequest, MultiHeader, OpCode, Request, SetDataRequest,
+    GetDataRequest, MultiHeader, OpCode, Request,
 };
+
+/// A Jute buffer that may be null (length -1), which ZooKeeper keeps apart
+/// from an empty one.
+fn nullable_bytes(buf: &mut Bytes) -> Result<Option<Bytes>, DecodeError> {
+    if buf.get(..4) == Some(&[0xff; 4][..]) {
+        buf.advance(4);
+        return Ok(None);
+    }
+    Bytes::decode(buf).map(Some)
+}
 
 /// The body of `create`, `create2`, `createContainer` and `createTTL`,
 /// with the flags as sent.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct CreateBody {
     pub(crate) path: String,
-    pub(crate) data: Bytes,
+    /// `None`: null.
+    pub(crate) data: Option<Bytes>,
     pub(crate) acl: Vec<Acl>,
     pub(crate) flags: i32,
     /// The time to live (`createTTL` only; -1 otherwise, as ZooKeeper).
@@ -25,10 +36,29 @@ impl CreateBody {
     fn decode(buf: &mut Bytes, with_ttl: bool) -> Result<Self, DecodeError> {
         Ok(Self {
             path: String::decode(buf)?,
-            data: Bytes::decode(buf)?,
+            data: nullable_bytes(buf)?,
             acl: Vec::<Acl>::decode(buf)?,
             flags: i32::decode(buf)?,
             ttl: if with_ttl { i64::decode(buf)? } else { -1 },
+        })
+    }
+}
+
+/// The body of `setData`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct SetDataBody {
+    pub(crate) path: String,
+    /// `None`: null.
+    pub(crate) data: Option<Bytes>,
+    pub(crate) version: i32,
+}
+
+impl SetDataBody {
+    fn decode(buf: &mut Bytes) -> Result<Self, DecodeError> {
+        Ok(Self {
+            path: String::decode(buf)?,
+            data: nullable_bytes(buf)?,
+            version: i32::decode(buf)?,
         })
     }
 }
@@ -46,7 +76,7 @@ pub(crate) enum MultiOp {
         missing_ttl: bool,
     },
     Delete(DeleteRequest),
-    SetData(SetDataRequest),
+    SetData(SetDataBody),
     Check(CheckVersionRequest),
     GetData(GetDataRequest),
     GetChildren(GetChildrenRequest),
@@ -63,6 +93,8 @@ impl MultiOp {
 pub(crate) enum Call {
     /// `create`, `create2`, `createContainer`, `createTTL`.
     Create(OpCode, CreateBody),
+    /// `setData`.
+    SetData(SetDataBody),
     /// `multi` (`None`: ZooKeeper could not read it).
     Multi(Option<Vec<MultiOp>>),
     /// `multiRead` (`None`: ZooKeeper could not read it; writes in it are
@@ -100,6 +132,10 @@ pub(crate) fn decode(mut frame: Bytes) -> Result<Incoming, DecodeError> {
                 Err(_) => Call::Malformed(op),
             }
         }
+        OpCode::SetData => match SetDataBody::decode(&mut frame) {
+            Ok(body) => Call::SetData(body),
+            Err(_) => Call::Malformed(op),
+        },
         OpCode::Multi => {
             Call::Multi(decode_multi(&mut frame).filter(|ops| !ops.iter().any(MultiOp::is_read)))
         }
@@ -150,7 +186,7 @@ fn decode_multi(buf: &mut Bytes) -> Option<Vec<MultiOp>> {
                 MultiOp::Create { op, missing_ttl: false, body }
             }
             OpCode::Delete => MultiOp::Delete(Decode::decode(buf).ok()?),
-            OpCode::SetData => MultiOp::SetData(Decode::decode(buf).ok()?),
+            OpCode::SetData => MultiOp::SetData(SetDataBody::decode(buf).ok()?),
             OpCode::Check => MultiOp::Check(Decode::decode(buf).ok()?),
             OpCode::GetChildren => MultiOp::GetChildren(Decode::decode(buf).ok()?),
             OpCode::GetData => MultiOp::GetData(Decode::decode(buf).ok()?),

@@ -133,12 +133,16 @@ impl DataTree {
     pub(crate) fn new(extended_types: bool) -> Self {
         let mut acls = AclCache::default();
         let open = acls.intern(&open_acl_unsafe());
-        let mut root = Znode::new("", b"", NodeStat::default(), open);
-        let mut zookeeper =
-            Znode::new("zookeeper", b"", NodeStat::default(), acls.intern(&open_acl_unsafe()));
+        let mut root = Znode::new("", Some(b""), NodeStat::default(), open);
+        let mut zookeeper = Znode::new(
+            "zookeeper",
+            Some(b""),
+            NodeStat::default(),
+            acls.intern(&open_acl_unsafe()),
+        );
         zookeeper.add_child(Znode::new(
             "quota",
-            b"",
+            Some(b""),
             NodeStat::default(),
             acls.intern(&open_acl_unsafe()),
         ));
@@ -146,7 +150,7 @@ impl DataTree {
         let config_stat = NodeStat { aversion: -1, ..NodeStat::default() };
         zookeeper.add_child(Znode::new(
             "config",
-            b"",
+            Some(b""),
             config_stat,
             acls.intern(&read_acl_unsafe()),
         ));
@@ -256,7 +260,7 @@ impl DataTree {
     pub(crate) fn create(
         &mut self,
         path: &str,
-        data: &[u8],
+        data: Option<&[u8]>,
         acl: &[Acl],
         ephemeral_owner: i64,
         parent_cversion: i32,
@@ -277,7 +281,7 @@ impl DataTree {
         let stat = NodeStat::created(zxid, time, ephemeral_owner);
         parent.add_child(Znode::new(name, data, stat, acl));
         self.count += 1;
-        self.data_size += path.len() + data.len();
+        self.data_size += path.len() + data.map_or(0, <[u8]>::len);
         match NodeKind::of(ephemeral_owner, self.extended_types) {
             NodeKind::Container => {
                 self.containers.insert(path.to_owned());
@@ -348,7 +352,7 @@ impl DataTree {
     pub(crate) fn set_data(
         &mut self,
         path: &str,
-        data: &[u8],
+        data: Option<&[u8]>,
         version: i32,
         zxid: i64,
         time: i64,
@@ -360,7 +364,7 @@ impl DataTree {
         node.stat.mtime = time;
         node.stat.mzxid = zxid;
         node.stat.version = version;
-        self.data_size = (self.data_size + data.len()).saturating_sub(old_len);
+        self.data_size = (self.data_size + data.map_or(0, <[u8]>::len)).saturating_sub(old_len);
         triggers.push(WatchTable::Data, path, EventType::NodeDataChanged, false);
         self.get(path).ok_or(ErrorCode::NoNode)
     }
@@ -411,12 +415,12 @@ mod tests {
         let mut tree = DataTree::new(true);
         let acl = open_acl_unsafe();
         let mut triggers = Triggers::recording();
-        tree.create("/a", b"x", &acl, 0, 1, 10, 100, &mut triggers).unwrap();
-        tree.create("/a/e", b"", &acl, 77, 1, 11, 101, &mut triggers).unwrap();
-        tree.create("/a/c", b"", &acl, CONTAINER_OWNER, 2, 12, 102, &mut triggers).unwrap();
-        tree.create("/a/t", b"", &acl, ttl_owner(5), 3, 13, 103, &mut triggers).unwrap();
+        tree.create("/a", Some(b"x"), &acl, 0, 1, 10, 100, &mut triggers).unwrap();
+        tree.create("/a/e", Some(b""), &acl, 77, 1, 11, 101, &mut triggers).unwrap();
+        tree.create("/a/c", Some(b""), &acl, CONTAINER_OWNER, 2, 12, 102, &mut triggers).unwrap();
+        tree.create("/a/t", Some(b""), &acl, ttl_owner(5), 3, 13, 103, &mut triggers).unwrap();
         assert_eq!(
-            tree.create("/a/e", b"", &acl, 0, 4, 14, 104, &mut triggers).unwrap_err(),
+            tree.create("/a/e", Some(b""), &acl, 0, 4, 14, 104, &mut triggers).unwrap_err(),
             ErrorCode::NodeExists
         );
         let a = tree.get("/a").unwrap();
@@ -442,8 +446,8 @@ mod tests {
     fn triggers_come_in_datatree_order() {
         let mut tree = DataTree::new(true);
         let mut triggers = Triggers::recording();
-        tree.create("/a", b"", &open_acl_unsafe(), 0, 1, 1, 1, &mut triggers).unwrap();
-        tree.set_data("/a", b"y", 1, 2, 2, &mut triggers).unwrap();
+        tree.create("/a", Some(b""), &open_acl_unsafe(), 0, 1, 1, 1, &mut triggers).unwrap();
+        tree.set_data("/a", Some(b"y"), 1, 2, 2, &mut triggers).unwrap();
         tree.delete("/a", 3, &mut triggers).unwrap();
         let summary: Vec<_> = triggers
             .list
@@ -471,7 +475,7 @@ mod tests {
         let mut triggers = Triggers::recording();
         let before = tree.acls.len();
         let acl = read_acl_unsafe();
-        tree.create("/a", b"", &open_acl_unsafe(), 0, 1, 1, 1, &mut triggers).unwrap();
+        tree.create("/a", Some(b""), &open_acl_unsafe(), 0, 1, 1, 1, &mut triggers).unwrap();
         tree.set_acl(
             "/a",
             &[Acl::new(zookit_proto::Perms::READ, zookit_proto::Id::new("ip", "1.2.3.4"))],

@@ -16,15 +16,16 @@ pub(crate) enum Txn {
     Create {
         op: OpCode,
         path: String,
-        data: Bytes,
+        /// `None`: null.
+        data: Option<Bytes>,
         acl: Vec<Acl>,
         ephemeral_owner: i64,
         parent_cversion: i32,
     },
     /// Delete a znode (`delete` or `deleteContainer`).
     Delete { op: OpCode, path: String },
-    /// Set a znode's data, with its new version.
-    SetData { path: String, data: Bytes, version: i32 },
+    /// Set a znode's data (`None`: null), with its new version.
+    SetData { path: String, data: Option<Bytes>, version: i32 },
     /// Set a znode's ACL, with its new ACL version.
     SetAcl { path: String, acl: Vec<Acl>, aversion: i32 },
     /// A version check that passed.
@@ -85,7 +86,7 @@ pub(crate) fn apply(
             result.path.clone_from(path);
             match tree.create(
                 path,
-                data,
+                data.as_deref(),
                 acl,
                 *ephemeral_owner,
                 *parent_cversion,
@@ -113,7 +114,7 @@ pub(crate) fn apply(
         Txn::SetData { path, data, version } => {
             let mut result = TxnResult::new(OpCode::SetData);
             result.path.clone_from(path);
-            match tree.set_data(path, data, *version, zxid, time, triggers) {
+            match tree.set_data(path, data.as_deref(), *version, zxid, time, triggers) {
                 Ok(node) => result.stat = Some(node.full_stat()),
                 Err(code) => result.err = code,
             }

@@ -69,44 +69,59 @@ fn saturate(n: usize) -> i32 {
 pub(crate) struct Znode {
     pub(crate) stat: NodeStat,
     pub(crate) acl: AclId,
+    /// The name's length, and in the high bit whether the data is null
+    /// (ZooKeeper keeps null apart from empty).
     name_len: u32,
     bytes: Box<[u8]>,
     children: Option<Box<Children>>,
 }
 
 impl Znode {
-    /// A childless znode.
-    pub(crate) fn new(name: &str, data: &[u8], stat: NodeStat, acl: AclId) -> Self {
-        let mut bytes = Vec::with_capacity(name.len() + data.len());
+    /// A childless znode; `None` data is null.
+    pub(crate) fn new(name: &str, data: Option<&[u8]>, stat: NodeStat, acl: AclId) -> Self {
+        let content = data.unwrap_or_default();
+        let mut bytes = Vec::with_capacity(name.len() + content.len());
         bytes.extend_from_slice(name.as_bytes());
-        bytes.extend_from_slice(data);
+        bytes.extend_from_slice(content);
+        // Names come from frames of at most jute.maxbuffer bytes.
+        let name_len = u32::try_from(name.len()).unwrap_or(NULL_DATA - 1).min(NULL_DATA - 1);
         Self {
             stat,
             acl,
-            // Names come from frames of at most jute.maxbuffer bytes.
-            name_len: u32::try_from(name.len()).unwrap_or(u32::MAX),
+            name_len: name_len | if data.is_none() { NULL_DATA } else { 0 },
             bytes: bytes.into_boxed_slice(),
             children: None,
         }
     }
 
+    fn name_end(&self) -> usize {
+        (self.name_len & !NULL_DATA) as usize
+    }
+
     /// The znode's name, as UTF-8 bytes.
     pub(crate) fn name(&self) -> &[u8] {
-        &self.bytes[..self.name_len as usize]
+        &self.bytes[..self.name_end()]
     }
 
-    /// The znode's data.
+    /// The znode's data (empty if null).
     pub(crate) fn data(&self) -> &[u8] {
-        &self.bytes[self.name_len as usize..]
+        &self.bytes[self.name_end()..]
     }
 
-    /// Replaces the data.
-    pub(crate) fn set_data(&mut self, data: &[u8]) {
-        let name_len = self.name_len as usize;
-        let mut bytes = Vec::with_capacity(name_len + data.len());
-        bytes.extend_from_slice(&self.bytes[..name_len]);
-        bytes.extend_from_slice(data);
+    /// The znode's data, `None` if null.
+    pub(crate) fn nullable_data(&self) -> Option<&[u8]> {
+        (self.name_len & NULL_DATA == 0).then(|| self.data())
+    }
+
+    /// Replaces the data; `None` is null.
+    pub(crate) fn set_data(&mut self, data: Option<&[u8]>) {
+        let name_end = self.name_end();
+        let content = data.unwrap_or_default();
+        let mut bytes = Vec::with_capacity(name_end + content.len());
+        bytes.extend_from_slice(&self.bytes[..name_end]);
+        bytes.extend_from_slice(content);
         self.bytes = bytes.into_boxed_slice();
+        self.name_len = name_end as u32 | if data.is_none() { NULL_DATA } else { 0 };
     }
 
     /// The full stat.
@@ -149,6 +164,9 @@ impl Znode {
         self.children.iter().flat_map(|c| c.iter())
     }
 }
+
+/// The bit of `Znode::name_len` that marks null data.
+const NULL_DATA: u32 = 1 << 31;
 
 /// The most znodes one chunk of a children set holds.
 const CHUNK: usize = 64;
@@ -264,7 +282,7 @@ mod tests {
     use super::*;
 
     fn node(name: &str) -> Znode {
-        Znode::new(name, name.as_bytes(), NodeStat::default(), AclId::default())
+        Znode::new(name, Some(name.as_bytes()), NodeStat::default(), AclId::default())
     }
 
     fn names(children: &Children) -> Vec<String> {
@@ -273,11 +291,15 @@ mod tests {
 
     #[test]
     fn name_and_data_share_one_allocation() {
-        let mut n = Znode::new("child", b"data", NodeStat::default(), AclId::default());
+        let mut n = Znode::new("child", Some(b"data"), NodeStat::default(), AclId::default());
         assert_eq!((n.name(), n.data()), (&b"child"[..], &b"data"[..]));
-        n.set_data(b"");
-        assert_eq!((n.name(), n.data()), (&b"child"[..], &b""[..]));
+        n.set_data(Some(b""));
+        assert_eq!((n.name(), n.nullable_data()), (&b"child"[..], Some(&b""[..])));
         assert_eq!(n.full_stat().data_length, 0);
+        n.set_data(None);
+        assert_eq!((n.name(), n.nullable_data()), (&b"child"[..], None));
+        let null = Znode::new("n", None, NodeStat::default(), AclId::default());
+        assert_eq!((null.name(), null.nullable_data()), (&b"n"[..], None));
     }
 
     #[test]

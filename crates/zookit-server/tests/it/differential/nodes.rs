@@ -320,3 +320,65 @@ fn requests_over_jute_maxbuffer_close_the_connection() {
         s.call("b", set(&a, b"small", -1));
     });
 }
+
+#[test]
+fn null_data_stays_null() {
+    use zookit_proto::Encode;
+    differential("null-data", |s| {
+        setup(s);
+        // Java clients send null (length -1) for no data.
+        let n = s.p("/null");
+        let mut body = Vec::new();
+        n.as_str().encode(&mut body);
+        (-1_i32).encode(&mut body);
+        open().encode(&mut body);
+        0_i32.encode(&mut body);
+        let frame = raw_frame(70, OpCode::Create.code(), &body);
+        s.call_raw("a", &frame, "create with null data", Some(OpCode::Create));
+        s.call("a", get(&n, false));
+        s.call("a", exists(&n, false));
+        s.call("a", set(&n, b"now some", -1));
+        s.call("a", get(&n, false));
+        let mut body = Vec::new();
+        n.as_str().encode(&mut body);
+        (-1_i32).encode(&mut body);
+        (-1_i32).encode(&mut body);
+        let frame = raw_frame(71, OpCode::SetData.code(), &body);
+        s.call_raw("a", &frame, "setData with null data", Some(OpCode::SetData));
+        s.call("a", get(&n, false));
+        let empty = s.p("/empty");
+        s.call("a", create2(&empty, b"", CreateMode::Persistent));
+        s.call("a", get(&empty, false));
+        let reads = vec![
+            zookit_proto::Op::GetData(zookit_proto::GetDataRequest {
+                path: n.clone(),
+                watch: false,
+            }),
+            zookit_proto::Op::GetData(zookit_proto::GetDataRequest {
+                path: empty.clone(),
+                watch: false,
+            }),
+        ];
+        s.call("a", Request::MultiRead(zookit_proto::MultiRequest { ops: reads }));
+        // Null data in a multi's create and setData.
+        let mut body = Vec::new();
+        let m = s.p("/m");
+        (OpCode::Create.code(), false).encode(&mut body);
+        (-1_i32).encode(&mut body);
+        m.as_str().encode(&mut body);
+        (-1_i32).encode(&mut body);
+        open().encode(&mut body);
+        0_i32.encode(&mut body);
+        (OpCode::SetData.code(), false).encode(&mut body);
+        (-1_i32).encode(&mut body);
+        empty.as_str().encode(&mut body);
+        (-1_i32).encode(&mut body);
+        (-1_i32).encode(&mut body);
+        (-1_i32, true).encode(&mut body);
+        (-1_i32).encode(&mut body);
+        let frame = raw_frame(72, OpCode::Multi.code(), &body);
+        s.call_raw("a", &frame, "multi with null data", Some(OpCode::Multi));
+        s.call("a", get(&m, false));
+        s.call("a", get(&empty, false));
+    });
+}

@@ -117,7 +117,17 @@ impl Names {
             if let Ok(response) = Response::decode(op, &mut rest)
                 && rest.is_empty()
             {
-                return format!(" {}", self.response(&response));
+                // Decoding reads a null buffer (length -1) as empty: say so.
+                let null = match response {
+                    Response::GetData(_) => body.starts_with(&[0xff; 4]),
+                    Response::Multi(_) => multi_has_null_data(body),
+                    _ => false,
+                };
+                return format!(
+                    " {}{}",
+                    if null { "(null data) " } else { "" },
+                    self.response(&response)
+                );
             }
         }
         format!(" raw={}", hex(body))
@@ -173,6 +183,39 @@ impl Names {
             other => format!("{other:?}"),
         }
     }
+}
+
+/// Whether a multi answer holds a getData result with null data.
+fn multi_has_null_data(body: &[u8]) -> bool {
+    let int =
+        |at: usize| body.get(at..at + 4).map(|b| i32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+    let mut at = 0;
+    while let (Some(op), Some(&done)) = (int(at), body.get(at + 4)) {
+        at += 9;
+        if done != 0 {
+            return false;
+        }
+        match op {
+            // getData: data, then a stat.
+            4 => match int(at) {
+                Some(-1) => return true,
+                Some(len) => at += 4 + usize::try_from(len).unwrap_or(0) + 68,
+                None => return false,
+            },
+            // getChildren: a vector of strings.
+            8 => {
+                let count = int(at).unwrap_or(0);
+                at += 4;
+                for _ in 0..count {
+                    at += 4 + usize::try_from(int(at).unwrap_or(0)).unwrap_or(0);
+                }
+            }
+            // An error, or a write's result: skip what each carries.
+            -1 => at += 4,
+            _ => return false,
+        }
+    }
+    false
 }
 
 fn sorted(names: &[String]) -> Vec<&str> {
