@@ -91,7 +91,9 @@
 //!   outside a multi (ZooKeeper never answers it) gets the znode's stat; a
 //!   `createTTL` in a mode without a TTL gets `BadArguments`.
 //! - Strings that are not UTF-8 are `MarshallingError` (ZooKeeper reads
-//!   them with replacement characters).
+//!   them with replacement characters), and null strings (length -1) read
+//!   as empty ones (ZooKeeper fails on most of them). Null data is kept
+//!   apart from empty data, as in ZooKeeper.
 //! - Defaults for a development server: every four-letter word is enabled
 //!   (ZooKeeper: `srvr` only) and TTL znodes are (ZooKeeper:
 //!   `zookeeper.extendedTypesEnabled=false`); the connection limit is per
