@@ -245,6 +245,12 @@ pub(crate) enum Command {
     )]
     FourLetter(FourLetterArgs),
 
+    /// Run a ZooKeeper-compatible server in memory (single server, for development and tests)
+    #[command(
+        after_help = "Prints `listening on HOST:PORT` once it accepts connections; stops on Ctrl-C or SIGTERM.\n\nExamples:\n  zookit serve\n  zookit serve --port 0 --tick-time 500"
+    )]
+    Serve(crate::commands::serve::ServeArgs),
+
     /// Print a shell completion script
     #[command(
         after_help = "Examples:\n  zookit completions bash > /etc/bash_completion.d/zookit\n  zookit completions zsh > ~/.zfunc/_zookit\n  zookit completions fish > ~/.config/fish/completions/zookit.fish"

@@ -5,6 +5,7 @@ mod common;
 mod live;
 mod nodes;
 mod security;
+mod serve;
 mod tree;
 mod usage;
 mod zc_zk;

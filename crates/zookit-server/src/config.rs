@@ -1,0 +1,107 @@
+//! A server's settings, as the builder collects them.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+/// The four-letter words ZooKeeper knows (`FourLetterCommands`).
+pub(crate) const FOUR_LETTER_WORDS: [&str; 15] = [
+    "conf", "cons", "crst", "dirs", "dump", "envi", "isro", "mntr", "ruok", "srst", "srvr", "stat",
+    "wchc", "wchp", "wchs",
+];
+
+/// Everything a server runs with.
+#[derive(Clone, Debug)]
+pub(crate) struct Config {
+    pub(crate) host: String,
+    pub(crate) port: u16,
+    pub(crate) tick_time: Duration,
+    pub(crate) min_session_timeout: Option<Duration>,
+    pub(crate) max_session_timeout: Option<Duration>,
+    /// Enabled four-letter words; `None`: all.
+    pub(crate) four_letter_words: Option<BTreeSet<String>>,
+    pub(crate) super_digest: Option<String>,
+    pub(crate) container_check_interval: Duration,
+    pub(crate) extended_types: bool,
+    pub(crate) reconfig_enabled: bool,
+    pub(crate) max_frame_len: usize,
+    pub(crate) max_unsent_replies: usize,
+    pub(crate) max_unsent_bytes: usize,
+    pub(crate) max_connections: usize,
+    pub(crate) handshake_timeout: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".to_owned(),
+            port: 2181,
+            tick_time: Duration::from_millis(2000),
+            min_session_timeout: None,
+            max_session_timeout: None,
+            four_letter_words: None,
+            super_digest: None,
+            container_check_interval: Duration::from_secs(60),
+            extended_types: true,
+            reconfig_enabled: false,
+            // jute.maxbuffer
+            max_frame_len: 0xfffff,
+            max_unsent_replies: 100_000,
+            max_unsent_bytes: 64 << 20,
+            max_connections: 60_000,
+            // zookeeper.nio.sessionlessCnxnTimeout
+            handshake_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+fn millis(d: Duration) -> i32 {
+    i32::try_from(d.as_millis()).unwrap_or(i32::MAX)
+}
+
+impl Config {
+    /// The tick, in milliseconds (at least 1).
+    pub(crate) fn tick_ms(&self) -> u64 {
+        u64::try_from(self.tick_time.as_millis()).unwrap_or(u64::MAX).max(1)
+    }
+
+    /// The smallest session timeout granted: 2 ticks unless set.
+    pub(crate) fn min_session_timeout_ms(&self) -> i32 {
+        self.min_session_timeout.map_or_else(|| millis(self.tick_time).saturating_mul(2), millis)
+    }
+
+    /// The largest session timeout granted: 20 ticks unless set.
+    pub(crate) fn max_session_timeout_ms(&self) -> i32 {
+        self.max_session_timeout.map_or_else(|| millis(self.tick_time).saturating_mul(20), millis)
+    }
+
+    /// Whether a four-letter word may run.
+    pub(crate) fn four_letter_enabled(&self, word: &str) -> bool {
+        // `srvr` is always on: ZooKeeper's scripts depend on it.
+        word == "srvr" || self.four_letter_words.as_ref().is_none_or(|words| words.contains(word))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_timeouts_follow_the_tick() {
+        let config = Config { tick_time: Duration::from_millis(500), ..Config::default() };
+        assert_eq!(
+            (config.min_session_timeout_ms(), config.max_session_timeout_ms()),
+            (1000, 10_000)
+        );
+        let config = Config { max_session_timeout: Some(Duration::from_secs(60)), ..config };
+        assert_eq!(config.max_session_timeout_ms(), 60_000);
+    }
+
+    #[test]
+    fn whitelists() {
+        let mut config = Config::default();
+        assert!(config.four_letter_enabled("mntr"));
+        config.four_letter_words = Some(BTreeSet::from(["ruok".to_owned()]));
+        assert!(config.four_letter_enabled("ruok") && config.four_letter_enabled("srvr"));
+        assert!(!config.four_letter_enabled("mntr"));
+    }
+}

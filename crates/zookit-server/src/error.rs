@@ -1,0 +1,24 @@
+//! Why a server could not start.
+
+use std::io;
+
+/// A server could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The address could not be bound (in use, not local, not resolvable).
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address as given, `host:port`.
+        addr: String,
+        /// What the system said.
+        source: io::Error,
+    },
+    /// A setting is out of range, such as a minimum session timeout above
+    /// the maximum.
+    #[error("invalid server setting: {0}")]
+    Config(String),
+    /// The runtime of a blocking server could not be started.
+    #[error("cannot start the server's runtime: {0}")]
+    Runtime(io::Error),
+}

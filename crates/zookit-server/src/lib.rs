@@ -1,0 +1,127 @@
+//! An embedded ZooKeeper-compatible server: Apache ZooKeeper's wire
+//! protocol and answers, in memory, started in milliseconds, without Java.
+//!
+//! Any ZooKeeper client (zookit, kazoo, Curator, zkCli, the C client) can
+//! talk to it, so tests and development need no JVM. It answers as Apache
+//! ZooKeeper 3.8 does — the same zxids, stats, errors, watch events and
+//! their order — and a differential test suite runs the same scenarios
+//! against both to keep it that way.
+//!
+//! # Starting it
+//!
+//! In an async program or test (tokio):
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), zookit_server::Error> {
+//! let server = zookit_server::Server::builder().port(0).start().await?;
+//! let connect = server.connect_string(); // "127.0.0.1:41234"
+//! // ... connect any ZooKeeper client to `connect` ...
+//! # let _ = connect;
+//! server.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Without an async runtime, [`ServerBuilder::start_blocking`] runs it on
+//! threads of its own:
+//!
+//! ```no_run
+//! let server = zookit_server::Server::builder().port(0).start_blocking()?;
+//! println!("{}", server.addr());
+//! drop(server); // stops it
+//! # Ok::<(), zookit_server::Error>(())
+//! ```
+//!
+//! From the command line, `zookit serve [--port 2181] [--host 127.0.0.1]
+//! [--tick-time MS] [--min-session-timeout MS] [--max-session-timeout MS]`
+//! prints `listening on HOST:PORT` once it accepts connections (`--port 0`
+//! picks a free port) and stops on Ctrl-C or SIGTERM.
+//!
+//! # Behaviour
+//!
+//! - **Every request** of 3.4 to 3.9 clients: sessions (new and resumed,
+//!   timeouts negotiated between the configured bounds), ping, create in
+//!   every mode (sequential, ephemeral, container, TTL), delete, exists,
+//!   getData, setData, getACL, setACL, getChildren(2),
+//!   getAllChildrenNumber, getEphemerals, multi, multiRead, sync,
+//!   setWatches(2), addWatch, removeWatches, checkWatches, auth (`digest`,
+//!   `ip`, and a digest super user), whoAmI, getConfig, reconfig (answered
+//!   as a standalone server answers it), and the four-letter words on the
+//!   client port.
+//! - **ZooKeeper's semantics**: one zxid per write, failed ones included;
+//!   every stat field; sequence numbers from the parent's cversion; the
+//!   order of checks, so each failing request gets ZooKeeper's error;
+//!   multi all or nothing; watch events before the reply of the request
+//!   that fired them; ACLs; ephemerals deleted when their session closes
+//!   or expires; containers and TTL znodes reaped.
+//! - **Hostile input** costs bounded memory and never panics: frames over
+//!   `jute.maxbuffer` close the connection before anything is allocated,
+//!   slow handshakes time out, and a client that does not read its replies
+//!   is disconnected once too many wait ([`ServerBuilder::max_unsent_replies`]).
+//!
+//! # Design
+//!
+//! One task owns the state (the data tree, sessions and watches, a plain
+//! value fed requests and the time); one task per connection decodes
+//! requests and writes replies. The state task takes requests in batches
+//! and hands each connection all its replies of a batch at once, so a
+//! pipelining client gets them in one write.
+//!
+//! # What it is not
+//!
+//! - **A single server.** It never pretends to be a quorum; production
+//!   ensembles stay Apache ZooKeeper.
+//! - **In memory.** Everything is gone when it stops (durability is
+//!   planned).
+//! - No SASL (a `sasl` request is answered as by a server without SASL
+//!   configured), no TLS, no quotas (`/zookeeper/quota` exists, but limits
+//!   and counts are not kept), no dynamic reconfiguration.
+//!
+//! # Differences from Apache ZooKeeper
+//!
+//! The differential suite compares every answer; these differ on purpose
+//! or where ZooKeeper's answer depends on a hash set's order or timing:
+//!
+//! - Children (`getChildren`, `multiRead`) are listed in name order;
+//!   ZooKeeper lists them in its hash set's order. (The ephemerals a
+//!   session leaves are deleted in ZooKeeper's own order.)
+//! - Sessions expiring on the same tick, and containers reaped in the same
+//!   check, go in id and path order.
+//! - Where ZooKeeper 3.8 fails internally, this server answers: a `check`
+//!   outside a multi (ZooKeeper never answers it) gets the znode's stat; a
+//!   `createTTL` in a mode without a TTL gets `BadArguments`.
+//! - Strings that are not UTF-8 are `MarshallingError` (ZooKeeper reads
+//!   them with replacement characters), and null strings (length -1) read
+//!   as empty ones (ZooKeeper fails on most of them). Null data is kept
+//!   apart from empty data, as in ZooKeeper.
+//! - Defaults for a development server: every four-letter word is enabled
+//!   (ZooKeeper: `srvr` only) and TTL znodes are (ZooKeeper:
+//!   `zookeeper.extendedTypesEnabled=false`); the connection limit is per
+//!   server ([`ServerBuilder::max_connections`]), not per client address,
+//!   and a client that does not read its replies is disconnected
+//!   ([`ServerBuilder::max_unsent_replies`]) where ZooKeeper stops reading
+//!   from it.
+//! - Four-letter words have ZooKeeper's formats, but counters an
+//!   in-memory server does not keep (latencies, directory sizes) read 0;
+//!   `gtmk`, `stmk` and `hash` are not words here.
+
+mod builder;
+mod config;
+mod core;
+mod error;
+mod four_letter;
+/// The request path without sockets, for the cargo-fuzz target (feature
+/// `fuzzing`); not a stable API.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
+#[cfg(not(feature = "fuzzing"))]
+#[allow(dead_code, unreachable_pub)]
+mod fuzzing;
+mod net;
+mod server;
+mod state;
+
+pub use builder::ServerBuilder;
+pub use error::Error;
+pub use server::{BlockingServer, Server};
