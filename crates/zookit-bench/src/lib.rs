@@ -29,8 +29,10 @@
 pub mod child;
 mod error;
 pub mod fixtures;
+pub mod fsync_server;
 pub mod harness;
 mod job;
+pub mod latency;
 pub mod measure;
 pub mod peers;
 pub mod plan;

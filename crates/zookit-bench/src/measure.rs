@@ -10,6 +10,7 @@ use nix::sys::resource::{UsageWho, getrusage};
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
+use crate::latency::Latency;
 
 /// What a driver reports about one run: the measured part only (set-up,
 /// connecting and warm-up excluded, unless the workload is connecting).
@@ -29,6 +30,9 @@ pub struct Outcome {
     /// only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_rss_kb: Option<u64>,
+    /// Per-request latency percentiles (latency workloads only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency: Option<Latency>,
 }
 
 impl Outcome {
