@@ -250,11 +250,16 @@ public final class Driver {
     // ---- latency: each pipelined request timed, issue to reply ----
 
     /**
-     * The latency percentiles of nanos (sorted here) as the JSON fields the
-     * harness reads: nearest rank, the q quantile at index ceil(q * n) - 1,
-     * as src/latency.rs computes them.
+     * The latencies in nanos as the JSON fields the harness reads: every one
+     * in microseconds (rounded), and their percentiles by nearest rank (the q
+     * quantile at index ceil(q * n) - 1, as src/latency.rs computes them).
      */
     static String latencyJson(long[] nanos) {
+        StringBuilder all = new StringBuilder(",\"latencies_us\":[");
+        for (int i = 0; i < nanos.length; i++) {
+            all.append(i == 0 ? "" : ",").append((nanos[i] + 500) / 1000);
+        }
+        all.append(']');
         Arrays.sort(nanos);
         int n = nanos.length;
         double[] us = new double[3];
@@ -264,7 +269,7 @@ public final class Driver {
             us[k] = nanos[Math.min(Math.max(rank, 1), n) - 1] / 1e3;
         }
         return String.format(Locale.ROOT, ",\"latency\":{\"p50_us\":%.3f,\"p99_us\":%.3f,\"p999_us\":%.3f,\"max_us\":%.3f}",
-                us[0], us[1], us[2], nanos[n - 1] / 1e3);
+                us[0], us[1], us[2], nanos[n - 1] / 1e3) + all;
     }
 
     /** count requests, window in flight; each one's latency in nanoseconds. */

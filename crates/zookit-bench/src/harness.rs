@@ -107,46 +107,54 @@ pub fn run(config: &Config, launcher: &Launcher, command: &str) -> Result<Report
     let mut failures = Vec::new();
     for round in 0..config.rounds {
         for case in &cases {
-            let mut peers: Vec<Peer> = config
+            let peers: Vec<Peer> = config
                 .peers
                 .iter()
                 .copied()
                 .filter(|&p| p.runs(case.workload) && !skipped.contains_key(p.name()))
                 .collect();
-            if !peers.is_empty() {
-                let shift = round as usize % peers.len();
-                peers.rotate_left(shift);
-            }
             let hosts = match &fsync {
                 Some((_, fsync_hosts, _)) if case.workload.is_latency() => fsync_hosts,
                 _ => &hosts,
             };
-            for peer in peers {
-                let job = config.job(case, peer, round, hosts, &tree_file);
-                match run_one(&drivers, &fixtures, config, case, peer, round, &job) {
-                    Ok(outcome) => {
-                        eprintln!(
-                            "[round {}/{}] {case} | {peer}: {:.0} ops/s, {:.2} CPU µs/op{}{}",
-                            round + 1,
-                            config.rounds,
-                            outcome.ops_per_s(),
-                            outcome.cpu_us_per_op(),
-                            outcome.rss_kb.map_or_else(String::new, |kb| format!(", {kb} KiB")),
-                            outcome.latency.map_or_else(String::new, |l| format!(
-                                ", p50 {:.0} / p99 {:.0} / p99.9 {:.0} µs",
-                                l.p50_us, l.p99_us, l.p999_us
-                            )),
-                        );
-                        samples.push(Sample { case: *case, peer, round, outcome });
-                    }
-                    Err(e) => {
-                        eprintln!("[round {}] {case} | {peer}: FAILED: {e}", round + 1);
-                        failures.push(Failure {
-                            case: case.to_string(),
-                            peer: peer.name().to_owned(),
-                            round,
-                            error: e.to_string(),
-                        });
+            let repeats = config.repeats(case);
+            for repeat in 0..repeats {
+                let mut peers = peers.clone();
+                if !peers.is_empty() {
+                    let shift = (round * repeats + repeat) as usize % peers.len();
+                    peers.rotate_left(shift);
+                }
+                for peer in peers {
+                    let job = config.job(case, peer, round, hosts, &tree_file);
+                    let outcome = run_one(&drivers, &fixtures, config, case, peer, round, &job);
+                    let run = if repeats > 1 {
+                        format!("round {}/{}, {}/{repeats}", round + 1, config.rounds, repeat + 1)
+                    } else {
+                        format!("round {}/{}", round + 1, config.rounds)
+                    };
+                    match outcome {
+                        Ok(mut outcome) => {
+                            eprintln!("[{run}] {case} | {peer}: {}", outcome.summary());
+                            let latencies_us = std::mem::take(&mut outcome.latencies_us);
+                            let (case, round) = (*case, round);
+                            samples.push(Sample {
+                                case,
+                                peer,
+                                round,
+                                repeat,
+                                outcome,
+                                latencies_us,
+                            });
+                        }
+                        Err(e) => {
+                            eprintln!("[{run}] {case} | {peer}: FAILED: {e}");
+                            failures.push(Failure {
+                                case: case.to_string(),
+                                peer: peer.name().to_owned(),
+                                round,
+                                error: e.to_string(),
+                            });
+                        }
                     }
                 }
             }

@@ -33,6 +33,11 @@ pub struct Sizes {
     pub latency: u64,
     /// Requests in flight of the latency runs, one case each.
     pub latency_windows: Vec<u64>,
+    /// Runs of each latency case per peer and round, the peers' order
+    /// rotating from one to the next: short runs, close in time, so that
+    /// the machine's noise hits every peer alike (a p99 is more sensitive
+    /// to it than a throughput).
+    pub latency_repeats: u32,
     /// Data nodes (`/zkb/data/n00000`, ...).
     pub data_nodes: u64,
     /// Parallel sessions.
@@ -65,8 +70,9 @@ impl Sizes {
             sequential: 2_000,
             pipelined: 100_000,
             windows: vec![100, 1_000, 5_000],
-            latency: 50_000,
+            latency: 12_500,
             latency_windows: vec![16, 64, 256],
+            latency_repeats: 4,
             data_nodes: 1_000,
             sessions: 8,
             per_session: 5_000,
@@ -88,6 +94,7 @@ impl Sizes {
             pipelined: 200,
             windows: vec![10, 50],
             latency: 400,
+            latency_repeats: 1,
             // One window deep enough for paced reads.
             latency_windows: vec![8, 100],
             data_nodes: 20,
@@ -192,6 +199,12 @@ impl Config {
         );
         cases.retain(|case| self.workloads.contains(&case.workload));
         cases
+    }
+
+    /// How many times each peer runs `case` in a round (see
+    /// [`Sizes::latency_repeats`]).
+    pub fn repeats(&self, case: &Case) -> u32 {
+        if case.workload.is_latency() { self.sizes.latency_repeats.max(1) } else { 1 }
     }
 
     /// The node a sequential run or an import of `peer` in `round` works

@@ -21,8 +21,22 @@ pub struct Sample {
     pub peer: Peer,
     /// In which round.
     pub round: u32,
+    /// Which of the round's runs of the case (0 unless the case repeats:
+    /// see [`Config::repeats`](crate::plan::Config::repeats)).
+    pub repeat: u32,
     /// What it measured.
     pub outcome: Outcome,
+    /// Every request's latency in microseconds (latency workloads; taken
+    /// out of the outcome, to pool them).
+    pub latencies_us: Vec<u32>,
+}
+
+impl Sample {
+    /// Whether `other` ran in the same round and repeat (the runs paired
+    /// in ratios).
+    pub fn same_run_as(&self, other: &Sample) -> bool {
+        self.round == other.round && self.repeat == other.repeat
+    }
 }
 
 /// A run that failed.
@@ -63,8 +77,8 @@ pub struct PeerResult {
     /// zookit's CPU time per operation divided by this peer's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub zookit_cpu_ratio: Option<f64>,
-    /// Median per-request latency percentiles (latency workloads): each
-    /// percentile's median over the rounds.
+    /// Per-request latency percentiles (latency workloads), of every
+    /// request of every run (rounds and repeats) pooled.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub latency: Option<Latency>,
     /// zookit's p99 latency divided by this peer's.
@@ -87,8 +101,7 @@ pub struct CaseResult {
     /// The results, in peer order.
     pub peers: Vec<PeerResult>,
     /// zookit's p99 latency divided by the best (lowest) p99 of the other
-    /// peers (latency workloads; the median over the rounds of each
-    /// round's ratio).
+    /// peers (latency workloads; pooled percentiles).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub zookit_p99_to_best: Option<f64>,
 }
@@ -154,7 +167,7 @@ fn median_u64(values: Vec<u64>) -> Option<u64> {
 }
 
 /// The median over the rounds of `metric(a) / metric(b)`, each round's
-/// runs of `a` and `b` (adjacent in time) paired, so that the server's slow
+/// (and repeat's) runs of `a` and `b` (adjacent in time) paired, so that the server's slow
 /// drifts cancel out.
 pub fn paired_ratio(
     samples: &[Sample],
@@ -163,64 +176,44 @@ pub fn paired_ratio(
     b: Peer,
     metric: fn(&Outcome) -> f64,
 ) -> Option<f64> {
-    let of = |peer: Peer, round: u32| {
+    let of = |peer: Peer, at: &Sample| {
         samples
             .iter()
-            .find(|s| s.case == *case && s.peer == peer && s.round == round)
+            .find(|s| s.case == *case && s.peer == peer && s.same_run_as(at))
             .map(|s| metric(&s.outcome))
     };
     let ratios: Vec<f64> = samples
         .iter()
         .filter(|s| s.case == *case && s.peer == a)
         .filter_map(|s| {
-            let (x, y) = (of(a, s.round)?, of(b, s.round)?);
+            let (x, y) = (of(a, s)?, of(b, s)?);
             (y > 0.0).then(|| x / y)
         })
         .collect();
     (!ratios.is_empty()).then(|| median(ratios))
 }
 
-/// The median over the rounds of `metric(subject)` divided by the lowest
-/// `metric` of `others` in the same round (rounds where none of them has a
-/// positive value are left out).
-pub fn ratio_to_lowest(
-    samples: &[Sample],
-    case: &Case,
-    subject: Peer,
-    others: &[Peer],
-    metric: fn(&Outcome) -> f64,
-) -> Option<f64> {
-    let ratios: Vec<f64> = samples
+/// The latency percentiles of every request of `peer`'s runs of `case`,
+/// pooled; `None` if there are none.
+pub fn pooled_latency(samples: &[Sample], case: &Case, peer: Peer) -> Option<Latency> {
+    let mut nanos: Vec<u64> = samples
         .iter()
-        .filter(|s| s.case == *case && s.peer == subject)
-        .filter_map(|s| {
-            let lowest = samples
-                .iter()
-                .filter(|o| o.case == *case && o.round == s.round && others.contains(&o.peer))
-                .map(|o| metric(&o.outcome))
-                .filter(|&v| v > 0.0)
-                .min_by(f64::total_cmp)?;
-            Some(metric(&s.outcome) / lowest)
-        })
+        .filter(|s| s.case == *case && s.peer == peer)
+        .flat_map(|s| s.latencies_us.iter().map(|&us| u64::from(us) * 1000))
         .collect();
-    (!ratios.is_empty()).then(|| median(ratios))
+    Latency::of_nanos(&mut nanos)
 }
 
-/// The p99 latency of a run in microseconds (0 if it has none).
-pub fn p99_us(outcome: &Outcome) -> f64 {
-    outcome.latency.map_or(0.0, |l| l.p99_us)
-}
-
-/// The median of each percentile over `outcomes`, if they have latencies.
-fn median_latency(outcomes: &[Outcome]) -> Option<Latency> {
-    let all: Vec<Latency> = outcomes.iter().filter_map(|o| o.latency).collect();
-    let of = |f: fn(&Latency) -> f64| median(all.iter().map(f).collect());
-    (!all.is_empty()).then(|| Latency {
-        p50_us: of(|l| l.p50_us),
-        p99_us: of(|l| l.p99_us),
-        p999_us: of(|l| l.p999_us),
-        max_us: of(|l| l.max_us),
-    })
+/// zookit's pooled p99 divided by the lowest pooled p99 of `others`.
+fn p99_to_lowest(samples: &[Sample], case: &Case, others: &[Peer]) -> Option<f64> {
+    let zookit = pooled_latency(samples, case, Peer::Zookit)?.p99_us;
+    let lowest = others
+        .iter()
+        .filter_map(|&p| pooled_latency(samples, case, p))
+        .map(|l| l.p99_us)
+        .filter(|&v| v > 0.0)
+        .min_by(f64::total_cmp)?;
+    Some(zookit / lowest)
 }
 
 /// The peers other than zookit that ran `case`.
@@ -267,7 +260,7 @@ pub fn summarize(cases: &[Case], samples: &[Sample]) -> Vec<CaseResult> {
                         ),
                         zookit_throughput_ratio: None,
                         zookit_cpu_ratio: None,
-                        latency: median_latency(&outcomes),
+                        latency: pooled_latency(samples, case, peer),
                         zookit_p99_ratio: None,
                         samples: outcomes,
                     })
@@ -282,8 +275,7 @@ pub fn summarize(cases: &[Case], samples: &[Sample]) -> Vec<CaseResult> {
                 result.zookit_cpu_ratio =
                     paired_ratio(samples, case, Peer::Zookit, peer, Outcome::cpu_us_per_op);
                 if case.workload.is_latency() {
-                    result.zookit_p99_ratio =
-                        paired_ratio(samples, case, Peer::Zookit, peer, p99_us);
+                    result.zookit_p99_ratio = p99_to_lowest(samples, case, &[peer]);
                 }
             }
             CaseResult {
@@ -294,7 +286,7 @@ pub fn summarize(cases: &[Case], samples: &[Sample]) -> Vec<CaseResult> {
                 zookit_p99_to_best: case
                     .workload
                     .is_latency()
-                    .then(|| ratio_to_lowest(samples, case, Peer::Zookit, &others(case), p99_us))
+                    .then(|| p99_to_lowest(samples, case, &others(case)))
                     .flatten(),
             }
         })
@@ -399,11 +391,11 @@ pub fn judge(cases: &[Case], samples: &[Sample]) -> Vec<Target> {
             }
             Workload::LatencyGet | Workload::LatencySet => {
                 let others = others(case);
-                let best = ratio_to_lowest(samples, case, Peer::Zookit, &others, p99_us);
+                let best = p99_to_lowest(samples, case, &others);
                 let each: Vec<String> = others
                     .iter()
                     .filter_map(|&p| {
-                        let ratio = paired_ratio(samples, case, Peer::Zookit, p, p99_us)?;
+                        let ratio = p99_to_lowest(samples, case, &[p])?;
                         Some(format!("zookit/{p} {ratio:.2}x"))
                     })
                     .collect();
@@ -414,7 +406,7 @@ pub fn judge(cases: &[Case], samples: &[Sample]) -> Vec<Target> {
                         Some(ratio) => {
                             format!("zookit p99 / best peer's p99 {ratio:.2}x; {}", each.join(", "))
                         }
-                        None => "no peer ran".to_owned(),
+                        None => "no latencies recorded".to_owned(),
                     },
                 });
             }
@@ -538,6 +530,13 @@ impl Report {
                     );
                 }
             }
+            let _ = writeln!(
+                out,
+                "latency: {} requests per run, {} runs per peer and round, peers alternating; \
+                 percentiles of every request of every run, pooled",
+                ops(self.sizes.latency as f64),
+                self.sizes.latency_repeats
+            );
             if let Some(server) = &self.fsync_server {
                 let _ = writeln!(out, "latency server: {server}");
             }
@@ -591,7 +590,9 @@ mod tests {
             case,
             peer,
             round,
+            repeat: 0,
             outcome: Outcome { ops, elapsed_s: 1.0, cpu_s, ..Outcome::default() },
+            latencies_us: Vec::new(),
         };
         let samples = [
             sample(Peer::Zookit, 0, 300, 0.3),
@@ -611,45 +612,46 @@ mod tests {
     }
 
     #[test]
-    fn latency_ratios_to_the_best_peer_and_the_target() {
+    fn latency_is_pooled_over_runs_and_compared_with_the_best_peer() {
         let case = Case { workload: Workload::LatencySet, window: Some(64) };
-        let sample = |peer, round, p99_us| Sample {
-            case,
-            peer,
-            round,
-            outcome: Outcome {
-                ops: 100,
-                elapsed_s: 1.0,
-                latency: Some(Latency { p50_us: 1.0, p99_us, p999_us: 2.0 * p99_us, max_us: 0.0 }),
-                ..Outcome::default()
-            },
+        // Two runs per peer: 1..=100 and 2..=200 (step 2) times `unit` µs.
+        let runs = |peer, unit: u32| {
+            (0..2u32).map(move |repeat| Sample {
+                case,
+                peer,
+                round: 0,
+                repeat,
+                outcome: Outcome { ops: 100, elapsed_s: 1.0, ..Outcome::default() },
+                latencies_us: (1..=100).map(|i| i * unit * (repeat + 1)).collect(),
+            })
         };
-        // Round 0: java is best (100), zookit 105; round 1: zookeeper-client
-        // best (90), zookit 108; round 2: zookit alone is best.
-        let samples = [
-            sample(Peer::Zookit, 0, 105.0),
-            sample(Peer::ZkClient, 0, 120.0),
-            sample(Peer::Java, 0, 100.0),
-            sample(Peer::Zookit, 1, 108.0),
-            sample(Peer::ZkClient, 1, 90.0),
-            sample(Peer::Java, 1, 150.0),
-            sample(Peer::Zookit, 2, 80.0),
-            sample(Peer::ZkClient, 2, 100.0),
-            sample(Peer::Java, 2, 100.0),
-        ];
+        let close = |a: Option<f64>, b: f64| a.is_some_and(|a| (a - b).abs() < 1e-9);
+        let samples: Vec<Sample> = runs(Peer::Zookit, 21)
+            .chain(runs(Peer::ZkClient, 25))
+            .chain(runs(Peer::Java, 20))
+            .collect();
         let result = &summarize(&[case], &samples)[0];
-        assert_eq!(result.zookit_p99_to_best, Some(1.05));
+        // Pooled: 200 latencies; the p99 is the 198th, 196 units.
         let java = result.peer(Peer::Java).unwrap();
-        assert_eq!(java.latency.map(|l| l.p99_us), Some(100.0));
-        assert_eq!(java.zookit_p99_ratio, Some(0.8));
+        assert_eq!(java.latency.map(|l| l.p99_us), Some(196.0 * 20.0));
+        assert_eq!(java.latency.map(|l| l.max_us), Some(200.0 * 20.0));
+        assert!(close(java.zookit_p99_ratio, 1.05), "{java:?}");
+        assert!(close(result.peer(Peer::ZkClient).unwrap().zookit_p99_ratio, 0.84));
+        assert!(close(result.zookit_p99_to_best, 1.05), "{result:?}");
         let targets = judge(&[case], &samples);
         assert_eq!(targets.len(), 1);
         assert_eq!(targets[0].met, Some(true), "{targets:?}");
-        // 20% above the best in two rounds of three: missed.
-        let mut worse = samples.to_vec();
-        worse[0] = sample(Peer::Zookit, 0, 120.0);
-        worse[3] = sample(Peer::Zookit, 1, 108.1);
+
+        // 15% above the best peer: missed.
+        let worse: Vec<Sample> = runs(Peer::Zookit, 23)
+            .chain(runs(Peer::ZkClient, 25))
+            .chain(runs(Peer::Java, 20))
+            .collect();
         let targets = judge(&[case], &worse);
         assert_eq!(targets[0].met, Some(false), "{targets:?}");
+        // Without latencies there is nothing to judge.
+        let none: Vec<Sample> =
+            samples.into_iter().map(|s| Sample { latencies_us: Vec::new(), ..s }).collect();
+        assert_eq!(judge(&[case], &none)[0].met, None);
     }
 }

@@ -146,6 +146,11 @@ async fn pipeline<C: AsyncClient>(
     Ok(latencies)
 }
 
+/// `nanos` in whole microseconds, rounded, saturating.
+fn micros(nanos: u64) -> u32 {
+    u32::try_from(nanos.saturating_add(500) / 1000).unwrap_or(u32::MAX)
+}
+
 /// The pipelined and latency workloads.
 async fn pipelined<C: AsyncClient>(job: &Job) -> Result<Outcome> {
     let client = C::connect(&job.hosts).await?;
@@ -155,6 +160,7 @@ async fn pipelined<C: AsyncClient>(job: &Job) -> Result<Outcome> {
     let meter = Meter::start()?;
     let mut latencies = pipeline(&client, job, &paths, job.count, timed).await?;
     let mut outcome = meter.stop(job.count)?;
+    outcome.latencies_us = latencies.iter().map(|&ns| micros(ns)).collect();
     outcome.latency = Latency::of_nanos(&mut latencies);
     client.close().await?;
     Ok(outcome)
