@@ -77,11 +77,17 @@ pub struct PeerResult {
     /// zookit's CPU time per operation divided by this peer's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub zookit_cpu_ratio: Option<f64>,
-    /// Per-request latency percentiles (latency workloads), of every
-    /// request of every run (rounds and repeats) pooled.
+    /// Per-request latency percentiles (latency workloads): each one's
+    /// median over the runs (rounds and repeats).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub latency: Option<Latency>,
-    /// zookit's p99 latency divided by this peer's.
+    /// The percentiles of every request of every run, pooled: how the
+    /// machine's stalls (a disk flush, another tenant) fell into the runs
+    /// as much as the client.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pooled_latency: Option<Latency>,
+    /// zookit's p99 latency divided by this peer's: the median of the
+    /// runs' paired ratios.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub zookit_p99_ratio: Option<f64>,
     /// Every round's outcome.
@@ -101,7 +107,8 @@ pub struct CaseResult {
     /// The results, in peer order.
     pub peers: Vec<PeerResult>,
     /// zookit's p99 latency divided by the best (lowest) p99 of the other
-    /// peers (latency workloads; pooled percentiles).
+    /// peers in the same run (round and repeat): the median over the runs
+    /// (latency workloads).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub zookit_p99_to_best: Option<f64>,
 }
@@ -193,6 +200,49 @@ pub fn paired_ratio(
     (!ratios.is_empty()).then(|| median(ratios))
 }
 
+/// The median over the runs of `metric(subject)` divided by the lowest
+/// `metric` of `others` in the same run (round and repeat; runs where none
+/// of them has a positive value are left out).
+pub fn ratio_to_lowest(
+    samples: &[Sample],
+    case: &Case,
+    subject: Peer,
+    others: &[Peer],
+    metric: fn(&Outcome) -> f64,
+) -> Option<f64> {
+    let ratios: Vec<f64> = samples
+        .iter()
+        .filter(|s| s.case == *case && s.peer == subject)
+        .filter_map(|s| {
+            let lowest = samples
+                .iter()
+                .filter(|o| o.case == *case && o.same_run_as(s) && others.contains(&o.peer))
+                .map(|o| metric(&o.outcome))
+                .filter(|&v| v > 0.0)
+                .min_by(f64::total_cmp)?;
+            Some(metric(&s.outcome) / lowest)
+        })
+        .collect();
+    (!ratios.is_empty()).then(|| median(ratios))
+}
+
+/// The p99 latency of a run in microseconds (0 if it has none).
+pub fn p99_us(outcome: &Outcome) -> f64 {
+    outcome.latency.map_or(0.0, |l| l.p99_us)
+}
+
+/// The median of each percentile over `outcomes`, if they have latencies.
+fn median_latency(outcomes: &[Outcome]) -> Option<Latency> {
+    let all: Vec<Latency> = outcomes.iter().filter_map(|o| o.latency).collect();
+    let of = |f: fn(&Latency) -> f64| median(all.iter().map(f).collect());
+    (!all.is_empty()).then(|| Latency {
+        p50_us: of(|l| l.p50_us),
+        p99_us: of(|l| l.p99_us),
+        p999_us: of(|l| l.p999_us),
+        max_us: of(|l| l.max_us),
+    })
+}
+
 /// The latency percentiles of every request of `peer`'s runs of `case`,
 /// pooled; `None` if there are none.
 pub fn pooled_latency(samples: &[Sample], case: &Case, peer: Peer) -> Option<Latency> {
@@ -202,18 +252,6 @@ pub fn pooled_latency(samples: &[Sample], case: &Case, peer: Peer) -> Option<Lat
         .flat_map(|s| s.latencies_us.iter().map(|&us| u64::from(us) * 1000))
         .collect();
     Latency::of_nanos(&mut nanos)
-}
-
-/// zookit's pooled p99 divided by the lowest pooled p99 of `others`.
-fn p99_to_lowest(samples: &[Sample], case: &Case, others: &[Peer]) -> Option<f64> {
-    let zookit = pooled_latency(samples, case, Peer::Zookit)?.p99_us;
-    let lowest = others
-        .iter()
-        .filter_map(|&p| pooled_latency(samples, case, p))
-        .map(|l| l.p99_us)
-        .filter(|&v| v > 0.0)
-        .min_by(f64::total_cmp)?;
-    Some(zookit / lowest)
 }
 
 /// The peers other than zookit that ran `case`.
@@ -260,7 +298,8 @@ pub fn summarize(cases: &[Case], samples: &[Sample]) -> Vec<CaseResult> {
                         ),
                         zookit_throughput_ratio: None,
                         zookit_cpu_ratio: None,
-                        latency: pooled_latency(samples, case, peer),
+                        latency: median_latency(&outcomes),
+                        pooled_latency: pooled_latency(samples, case, peer),
                         zookit_p99_ratio: None,
                         samples: outcomes,
                     })
@@ -275,7 +314,8 @@ pub fn summarize(cases: &[Case], samples: &[Sample]) -> Vec<CaseResult> {
                 result.zookit_cpu_ratio =
                     paired_ratio(samples, case, Peer::Zookit, peer, Outcome::cpu_us_per_op);
                 if case.workload.is_latency() {
-                    result.zookit_p99_ratio = p99_to_lowest(samples, case, &[peer]);
+                    result.zookit_p99_ratio =
+                        paired_ratio(samples, case, Peer::Zookit, peer, p99_us);
                 }
             }
             CaseResult {
@@ -286,7 +326,7 @@ pub fn summarize(cases: &[Case], samples: &[Sample]) -> Vec<CaseResult> {
                 zookit_p99_to_best: case
                     .workload
                     .is_latency()
-                    .then(|| p99_to_lowest(samples, case, &others(case)))
+                    .then(|| ratio_to_lowest(samples, case, Peer::Zookit, &others(case), p99_us))
                     .flatten(),
             }
         })
@@ -391,11 +431,11 @@ pub fn judge(cases: &[Case], samples: &[Sample]) -> Vec<Target> {
             }
             Workload::LatencyGet | Workload::LatencySet => {
                 let others = others(case);
-                let best = p99_to_lowest(samples, case, &others);
+                let best = ratio_to_lowest(samples, case, Peer::Zookit, &others, p99_us);
                 let each: Vec<String> = others
                     .iter()
                     .filter_map(|&p| {
-                        let ratio = p99_to_lowest(samples, case, &[p])?;
+                        let ratio = paired_ratio(samples, case, Peer::Zookit, p, p99_us)?;
                         Some(format!("zookit/{p} {ratio:.2}x"))
                     })
                     .collect();
@@ -484,48 +524,52 @@ impl Report {
         }
         let latency: Vec<&CaseResult> = self.cases.iter().filter(is_latency).collect();
         if !latency.is_empty() {
-            let _ = writeln!(
-                out,
-                "{}
-",
-                "-".repeat(117)
+            if latency.len() < self.cases.len() {
+                let _ = writeln!(out, "{}\n", "-".repeat(117));
+            }
+            let header = |out: &mut String, cells: [&str; 9]| {
+                let [a, b, c, d, e, f, g, h, i] = cells;
+                let _ = writeln!(
+                    out,
+                    "{a:<37} {b:<17} {c:>7} {d:>9} {e:>7} {f:>7} {g:>7} {h:>8} {i:>11}"
+                );
+            };
+            header(
+                &mut out,
+                [
+                    "latency per request, µs",
+                    "peer",
+                    "ops/s",
+                    "CPU µs/op",
+                    "p50",
+                    "p99",
+                    "p99.9",
+                    "p99 of",
+                    "zookit p99",
+                ],
             );
-            let _ = writeln!(
-                out,
-                "{:<36} {:<17} {:>8} {:>9} {:>8} {:>8} {:>8} {:>16}",
-                "latency per request (µs)",
-                "peer",
-                "ops/s",
-                "CPU µs/op",
-                "p50",
-                "p99",
-                "p99.9",
-                "zookit p99÷"
-            );
-            let _ = writeln!(
-                out,
-                "{:<40} {:<17} {:>8} {:>9} {:>8} {:>8} {:>8} {:>14}",
-                "", "", "", "", "", "", "", "peer's (÷best)"
-            );
+            header(&mut out, ["", "", "", "", "", "", "", "all runs", "÷ peer's"]);
             for case in latency {
                 let _ = writeln!(out, "{}", "-".repeat(117));
                 for (i, r) in case.peers.iter().enumerate() {
                     let label = if i == 0 { case.case.as_str() } else { "" };
                     let l = r.latency.unwrap_or_default();
                     let versus = if r.peer == Peer::Zookit.name() {
-                        case.zookit_p99_to_best.map_or_else(String::new, |v| format!("({v:.2}x)"))
+                        case.zookit_p99_to_best
+                            .map_or_else(String::new, |v| format!("best {v:.2}x"))
                     } else {
                         ratio(r.zookit_p99_ratio)
                     };
                     let _ = writeln!(
                         out,
-                        "{label:<40} {:<17} {:>8} {:>9.2} {:>8} {:>8} {:>8} {:>14}",
+                        "{label:<37} {:<17} {:>7} {:>9.2} {:>7} {:>7} {:>7} {:>8} {:>11}",
                         r.peer,
                         ops(r.ops_per_s),
                         r.cpu_us_per_op,
                         ops(l.p50_us),
                         ops(l.p99_us),
                         ops(l.p999_us),
+                        r.pooled_latency.map_or_else(String::new, |l| ops(l.p99_us)),
                         versus,
                     );
                 }
@@ -533,7 +577,9 @@ impl Report {
             let _ = writeln!(
                 out,
                 "latency: {} requests per run, {} runs per peer and round, peers alternating; \
-                 percentiles of every request of every run, pooled",
+                 p50, p99, p99.9: medians over the runs; p99 of all runs: every request of every \
+                 run pooled; zookit p99 ÷: medians of the runs' paired ratios (best: to the lowest \
+                 p99 of the other peers in the same run)",
                 ops(self.sizes.latency as f64),
                 self.sizes.latency_repeats
             );
@@ -612,46 +658,53 @@ mod tests {
     }
 
     #[test]
-    fn latency_is_pooled_over_runs_and_compared_with_the_best_peer() {
+    fn latency_ratios_to_the_best_peer_in_each_run_and_pooled_percentiles() {
         let case = Case { workload: Workload::LatencySet, window: Some(64) };
-        // Two runs per peer: 1..=100 and 2..=200 (step 2) times `unit` µs.
-        let runs = |peer, unit: u32| {
-            (0..2u32).map(move |repeat| Sample {
-                case,
-                peer,
-                round: 0,
-                repeat,
-                outcome: Outcome { ops: 100, elapsed_s: 1.0, ..Outcome::default() },
-                latencies_us: (1..=100).map(|i| i * unit * (repeat + 1)).collect(),
-            })
+        let sample = |peer, repeat: u32, p99_us| Sample {
+            case,
+            peer,
+            round: 0,
+            repeat,
+            outcome: Outcome {
+                ops: 100,
+                elapsed_s: 1.0,
+                latency: Some(Latency { p50_us: 1.0, p99_us, p999_us: 2.0 * p99_us, max_us: 0.0 }),
+                ..Outcome::default()
+            },
+            // 1..=100, 2..=200 (step 2), 3..=300 (step 3) µs.
+            latencies_us: (1..=100).map(|i| i * (repeat + 1)).collect(),
         };
-        let close = |a: Option<f64>, b: f64| a.is_some_and(|a| (a - b).abs() < 1e-9);
-        let samples: Vec<Sample> = runs(Peer::Zookit, 21)
-            .chain(runs(Peer::ZkClient, 25))
-            .chain(runs(Peer::Java, 20))
-            .collect();
+        // Run 0: java is best (100), zookit 105; run 1: zookeeper-client
+        // best (90), zookit 108; run 2: zookit alone is best.
+        let samples = [
+            sample(Peer::Zookit, 0, 105.0),
+            sample(Peer::ZkClient, 0, 120.0),
+            sample(Peer::Java, 0, 100.0),
+            sample(Peer::Zookit, 1, 108.0),
+            sample(Peer::ZkClient, 1, 90.0),
+            sample(Peer::Java, 1, 150.0),
+            sample(Peer::Zookit, 2, 80.0),
+            sample(Peer::ZkClient, 2, 100.0),
+            sample(Peer::Java, 2, 100.0),
+        ];
         let result = &summarize(&[case], &samples)[0];
-        // Pooled: 200 latencies; the p99 is the 198th, 196 units.
+        assert_eq!(result.zookit_p99_to_best, Some(1.05));
         let java = result.peer(Peer::Java).unwrap();
-        assert_eq!(java.latency.map(|l| l.p99_us), Some(196.0 * 20.0));
-        assert_eq!(java.latency.map(|l| l.max_us), Some(200.0 * 20.0));
-        assert!(close(java.zookit_p99_ratio, 1.05), "{java:?}");
-        assert!(close(result.peer(Peer::ZkClient).unwrap().zookit_p99_ratio, 0.84));
-        assert!(close(result.zookit_p99_to_best, 1.05), "{result:?}");
+        assert_eq!(java.latency.map(|l| l.p99_us), Some(100.0));
+        assert_eq!(java.zookit_p99_ratio, Some(0.8));
+        // Pooled, 300 latencies: the p99 is the 297th, the fourth highest.
+        let pooled = java.pooled_latency.unwrap();
+        assert_eq!((pooled.p99_us, pooled.max_us), (291.0, 300.0));
         let targets = judge(&[case], &samples);
         assert_eq!(targets.len(), 1);
         assert_eq!(targets[0].met, Some(true), "{targets:?}");
-
-        // 15% above the best peer: missed.
-        let worse: Vec<Sample> = runs(Peer::Zookit, 23)
-            .chain(runs(Peer::ZkClient, 25))
-            .chain(runs(Peer::Java, 20))
-            .collect();
+        // 20% above the best in two runs of three: missed.
+        let mut worse = samples.to_vec();
+        worse[0] = sample(Peer::Zookit, 0, 120.0);
+        worse[3] = sample(Peer::Zookit, 1, 108.1);
         let targets = judge(&[case], &worse);
         assert_eq!(targets[0].met, Some(false), "{targets:?}");
-        // Without latencies there is nothing to judge.
-        let none: Vec<Sample> =
-            samples.into_iter().map(|s| Sample { latencies_us: Vec::new(), ..s }).collect();
-        assert_eq!(judge(&[case], &none)[0].met, None);
+        // Without other peers there is nothing to compare with.
+        assert_eq!(judge(&[case], &samples[..1])[0].met, None);
     }
 }
