@@ -48,10 +48,12 @@ const DEPTH: usize = 64;
 /// The longest a paced read waits for more replies (the runtime's timer
 /// rounds it up to the next millisecond tick: 1 to 2 ms).
 const PAUSE: Duration = Duration::from_millis(1);
-/// How long reads are not paced once a pause ended with nothing to read.
-const HOLD: Duration = Duration::from_millis(100);
+/// How long reads are not paced once a pause ended with nothing to read
+/// (short: a server that stalls once, for a garbage collection, should not
+/// cost the pacing for long).
+const HOLD: Duration = Duration::from_millis(20);
 /// The longest hold, when the server stays slower than the pause.
-const MAX_HOLD: Duration = Duration::from_millis(1600);
+const MAX_HOLD: Duration = Duration::from_millis(1280);
 /// The highest low-water mark. Linux clamps the TCP window to a mark above
 /// about half the receive buffer (128 KiB at first); this stays well below.
 const MAX_LOW_WATER: usize = 16 * 1024;
@@ -283,7 +285,7 @@ mod tests {
         let mut cadence = Cadence::default();
         let mut now = Instant::now();
         let mut holds = Vec::new();
-        for _ in 0..8 {
+        for _ in 0..10 {
             // A pause ends empty right after pacing resumes.
             assert!(cadence.read(now, true), "paced when the hold is over");
             cadence.pause_ended_empty(now + PAUSE);
@@ -292,11 +294,9 @@ mod tests {
             assert!(!cadence.read(until - TICK, true), "not paced during the hold");
             now = until;
         }
-        let ms = |n| Duration::from_millis(n);
-        assert_eq!(
-            holds,
-            [ms(100), ms(200), ms(400), ms(800), ms(1600), ms(1600), ms(1600), ms(1600)]
-        );
+        let doubling: Vec<Duration> = (0..10).map(|i| (HOLD * 2u32.pow(i)).min(MAX_HOLD)).collect();
+        assert_eq!(holds, doubling);
+        assert_eq!(holds[8..], [MAX_HOLD, MAX_HOLD]);
         // Once pacing lasted a hold without an empty pause, the hold is short again.
         assert!(cadence.read(now, true));
         cadence.pause_ended_empty(now + HOLD + PAUSE);
