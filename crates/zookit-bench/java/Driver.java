@@ -13,6 +13,7 @@ import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -111,6 +112,7 @@ public final class Driver {
         double cpuS;
         long rssKb = -1;
         long baseRssKb = -1;
+        String latency = "";
 
         void add(Outcome other) {
             ops += other.ops;
@@ -120,7 +122,7 @@ public final class Driver {
 
         String json() {
             String memory = rssKb < 0 ? "" : String.format(Locale.ROOT, ",\"rss_kb\":%d,\"base_rss_kb\":%d", rssKb, baseRssKb);
-            return String.format(Locale.ROOT, "{\"ops\":%d,\"elapsed_s\":%.9f,\"cpu_s\":%.9f%s}", ops, elapsedS, cpuS, memory);
+            return String.format(Locale.ROOT, "{\"ops\":%d,\"elapsed_s\":%.9f,\"cpu_s\":%.9f%s%s}", ops, elapsedS, cpuS, memory, latency);
         }
     }
 
@@ -241,6 +243,87 @@ public final class Driver {
         Meter meter = new Meter();
         pipeline(zk, paths, n("count"), set);
         Outcome outcome = meter.stop(n("count"));
+        zk.close();
+        return outcome;
+    }
+
+    // ---- latency: each pipelined request timed, issue to reply ----
+
+    /**
+     * The latencies in nanos as the JSON fields the harness reads: every one
+     * in microseconds (rounded), and their percentiles by nearest rank (the q
+     * quantile at index ceil(q * n) - 1, as src/latency.rs computes them).
+     */
+    static String latencyJson(long[] nanos) {
+        StringBuilder all = new StringBuilder(",\"latencies_us\":[");
+        for (int i = 0; i < nanos.length; i++) {
+            all.append(i == 0 ? "" : ",").append((nanos[i] + 500) / 1000);
+        }
+        all.append(']');
+        Arrays.sort(nanos);
+        int n = nanos.length;
+        double[] us = new double[3];
+        double[] qs = {0.5, 0.99, 0.999};
+        for (int k = 0; k < 3; k++) {
+            int rank = (int) Math.ceil(qs[k] * n);
+            us[k] = nanos[Math.min(Math.max(rank, 1), n) - 1] / 1e3;
+        }
+        return String.format(Locale.ROOT, ",\"latency\":{\"p50_us\":%.3f,\"p99_us\":%.3f,\"p999_us\":%.3f,\"max_us\":%.3f}",
+                us[0], us[1], us[2], nanos[n - 1] / 1e3) + all;
+    }
+
+    /** count requests, window in flight; each one's latency in nanoseconds. */
+    long[] timedPipeline(ZooKeeper zk, List<String> paths, int count, boolean set) throws Exception {
+        Semaphore window = new Semaphore((int) Math.max(n("window"), 1));
+        CountDownLatch done = new CountDownLatch(count);
+        AtomicReference<KeeperException.Code> error = new AtomicReference<>();
+        long[] issued = new long[count];
+        long[] took = new long[count];
+        AsyncCallback.StatCallback setDone = (rc, path, ctx, stat) -> {
+            int i = (Integer) ctx;
+            took[i] = System.nanoTime() - issued[i];
+            if (rc != 0) {
+                error.compareAndSet(null, KeeperException.Code.get(rc));
+            }
+            window.release();
+            done.countDown();
+        };
+        AsyncCallback.DataCallback getDone = (rc, path, ctx, data, stat) -> {
+            int i = (Integer) ctx;
+            took[i] = System.nanoTime() - issued[i];
+            if (rc != 0) {
+                error.compareAndSet(null, KeeperException.Code.get(rc));
+            }
+            window.release();
+            done.countDown();
+        };
+        int size = paths.size();
+        for (int i = 0; i < count; i++) {
+            window.acquire();
+            String path = paths.get(i % size);
+            issued[i] = System.nanoTime();
+            if (set) {
+                zk.setData(path, value, -1, setDone, i);
+            } else {
+                zk.getData(path, false, getDone, i);
+            }
+        }
+        done.await();
+        if (error.get() != null) {
+            throw KeeperException.create(error.get());
+        }
+        return took;
+    }
+
+    Outcome latency() throws Exception {
+        ZooKeeper zk = connect();
+        List<String> paths = dataPaths(n("nodes"));
+        boolean set = s("workload").equals("latency_set");
+        timedPipeline(zk, paths, (int) n("warmup"), set);
+        Meter meter = new Meter();
+        long[] took = timedPipeline(zk, paths, (int) n("count"), set);
+        Outcome outcome = meter.stop(n("count"));
+        outcome.latency = latencyJson(took);
         zk.close();
         return outcome;
     }
@@ -382,6 +465,9 @@ public final class Driver {
             case "pipelined_get":
             case "pipelined_set":
                 return pipelined();
+            case "latency_get":
+            case "latency_set":
+                return latency();
             case "parallel":
                 return parallel();
             case "watch_fanout":

@@ -25,6 +25,19 @@ impl Fixtures {
     /// watched and idle nodes, and the tree (imported once, for the
     /// exports; its text written to a file, for the imports).
     pub fn prepare(hosts: &str, config: &Config) -> Result<Self> {
+        let s = &config.sizes;
+        let nodes = [(DATA, s.data_nodes), (WATCHED, s.watches), (IDLE, s.idle_watches)];
+        Self::make(hosts, config, &nodes, true)
+    }
+
+    /// Makes the data nodes of `config` only, on the server at `hosts` (the
+    /// server with fsync on, where only the latency workloads run).
+    pub fn prepare_data(hosts: &str, config: &Config) -> Result<Self> {
+        Self::make(hosts, config, &[(DATA, config.sizes.data_nodes)], false)
+    }
+
+    /// Makes `n` nodes under each parent of `nodes`, and the tree if `tree`.
+    fn make(hosts: &str, config: &Config, nodes: &[(&str, u64)], tree: bool) -> Result<Self> {
         // A worker of its own keeps the session alive (pings) between
         // the harness's calls, while the jobs run.
         let runtime =
@@ -35,13 +48,11 @@ impl Fixtures {
         let text = tree_text(&config.sizes);
         std::fs::write(&tree_file, &text)?;
         let fixtures = Fixtures { runtime, zk, tree_file };
-        let s = &config.sizes;
         fixtures.runtime.block_on(async {
             let client = fixtures.zk.client();
             client.ensure_path(&format!("{ROOT}/scratch")).await?;
             let value = Job::new("", Workload::Sequential, "").value();
-            for (parent, n) in [(DATA, s.data_nodes), (WATCHED, s.watches), (IDLE, s.idle_watches)]
-            {
+            for &(parent, n) in nodes {
                 client.ensure_path(parent).await?;
                 stream::iter(0..n)
                     .map(|i| client.create(&format!("{parent}/n{i:05}"), &value).into_future())
@@ -49,8 +60,10 @@ impl Fixtures {
                     .try_collect::<Vec<_>>()
                     .await?;
             }
-            client.ensure_path(TREE).await?;
-            fixtures.zk.import_tree(&text, TREE, None, None, false).await?;
+            if tree {
+                client.ensure_path(TREE).await?;
+                fixtures.zk.import_tree(&text, TREE, None, None, false).await?;
+            }
             Ok::<_, crate::Error>(())
         })?;
         Ok(fixtures)

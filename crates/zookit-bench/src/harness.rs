@@ -10,6 +10,7 @@ use zookit_testing::Ensemble;
 
 use crate::child::{Launcher, run_driver};
 use crate::fixtures::Fixtures;
+use crate::fsync_server::FsyncServer;
 use crate::peers::java::JavaDriver;
 use crate::peers::kazoo::Kazoo;
 use crate::plan::{Case, Config, DATA};
@@ -86,55 +87,74 @@ pub fn run(config: &Config, launcher: &Launcher, command: &str) -> Result<Report
     let fixtures = Fixtures::prepare(&hosts, config)?;
     let tree_file = fixtures.tree_file.display().to_string();
 
-    if config.sizes.server_warmup > 0 {
-        eprintln!("zookit-bench: warming the server up");
-        for workload in [Workload::PipelinedGet, Workload::PipelinedSet] {
-            let mut job = Job::new(Peer::Zookit.name(), workload, &hosts);
-            job.path = DATA.to_owned();
-            job.nodes = config.sizes.data_nodes;
-            job.count = config.sizes.server_warmup;
-            job.window = 1000;
-            run_driver(launcher.command(&job), config.job_timeout)?;
-        }
-    }
-
     let cases = config.cases();
+    if cases.iter().any(|case| !case.workload.is_latency()) {
+        warm_up(config, launcher, &hosts, config.sizes.server_warmup)?;
+    }
+    // The latency workloads' server, with its own fixtures.
+    let fsync = if cases.iter().any(|case| case.workload.is_latency()) {
+        eprintln!("zookit-bench: starting Apache ZooKeeper with fsync on");
+        let server = FsyncServer::start(&config.work_dir)?;
+        eprintln!("zookit-bench: {}", server.description);
+        let hosts = server.ensemble.connect_string();
+        let fixtures = Fixtures::prepare_data(&hosts, config)?;
+        warm_up(config, launcher, &hosts, config.sizes.fsync_server_warmup)?;
+        Some((server, hosts, fixtures))
+    } else {
+        None
+    };
     let mut samples = Vec::new();
     let mut failures = Vec::new();
     for round in 0..config.rounds {
         for case in &cases {
-            let mut peers: Vec<Peer> = config
+            let peers: Vec<Peer> = config
                 .peers
                 .iter()
                 .copied()
                 .filter(|&p| p.runs(case.workload) && !skipped.contains_key(p.name()))
                 .collect();
-            if !peers.is_empty() {
-                let shift = round as usize % peers.len();
-                peers.rotate_left(shift);
-            }
-            for peer in peers {
-                let job = config.job(case, peer, round, &hosts, &tree_file);
-                match run_one(&drivers, &fixtures, config, case, peer, round, &job) {
-                    Ok(outcome) => {
-                        eprintln!(
-                            "[round {}/{}] {case} | {peer}: {:.0} ops/s, {:.2} CPU µs/op{}",
-                            round + 1,
-                            config.rounds,
-                            outcome.ops_per_s(),
-                            outcome.cpu_us_per_op(),
-                            outcome.rss_kb.map_or_else(String::new, |kb| format!(", {kb} KiB"))
-                        );
-                        samples.push(Sample { case: *case, peer, round, outcome });
-                    }
-                    Err(e) => {
-                        eprintln!("[round {}] {case} | {peer}: FAILED: {e}", round + 1);
-                        failures.push(Failure {
-                            case: case.to_string(),
-                            peer: peer.name().to_owned(),
-                            round,
-                            error: e.to_string(),
-                        });
+            let hosts = match &fsync {
+                Some((_, fsync_hosts, _)) if case.workload.is_latency() => fsync_hosts,
+                _ => &hosts,
+            };
+            let repeats = config.repeats(case);
+            for repeat in 0..repeats {
+                let mut peers = peers.clone();
+                if !peers.is_empty() {
+                    let shift = (round * repeats + repeat) as usize % peers.len();
+                    peers.rotate_left(shift);
+                }
+                for peer in peers {
+                    let job = config.job(case, peer, round, hosts, &tree_file);
+                    let outcome = run_one(&drivers, &fixtures, config, case, peer, round, &job);
+                    let run = if repeats > 1 {
+                        format!("round {}/{}, {}/{repeats}", round + 1, config.rounds, repeat + 1)
+                    } else {
+                        format!("round {}/{}", round + 1, config.rounds)
+                    };
+                    match outcome {
+                        Ok(mut outcome) => {
+                            eprintln!("[{run}] {case} | {peer}: {}", outcome.summary());
+                            let latencies_us = std::mem::take(&mut outcome.latencies_us);
+                            let (case, round) = (*case, round);
+                            samples.push(Sample {
+                                case,
+                                peer,
+                                round,
+                                repeat,
+                                outcome,
+                                latencies_us,
+                            });
+                        }
+                        Err(e) => {
+                            eprintln!("[{run}] {case} | {peer}: FAILED: {e}");
+                            failures.push(Failure {
+                                case: case.to_string(),
+                                peer: peer.name().to_owned(),
+                                round,
+                                error: e.to_string(),
+                            });
+                        }
                     }
                 }
             }
@@ -142,6 +162,13 @@ pub fn run(config: &Config, launcher: &Launcher, command: &str) -> Result<Report
     }
     fixtures.close()?;
     drop(server);
+    let fsync_server = match fsync {
+        Some((server, _, fixtures)) => {
+            fixtures.close()?;
+            Some(server.description)
+        }
+        None => None,
+    };
 
     let results = summarize(&cases, &samples);
     let targets = judge(&cases, &samples);
@@ -149,6 +176,7 @@ pub fn run(config: &Config, launcher: &Launcher, command: &str) -> Result<Report
         command: command.to_owned(),
         finished_unix: SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
         server: format!("{version}; JVM options {}", SERVER_JVM_OPTIONS.join(" ")),
+        fsync_server,
         skipped,
         rounds: config.rounds,
         sizes: config.sizes.clone(),
@@ -164,6 +192,24 @@ pub fn run(config: &Config, launcher: &Launcher, command: &str) -> Result<Report
         config.results.display()
     );
     Ok(report)
+}
+
+/// Warms the server at `hosts` up (its JIT) with `requests` pipelined gets,
+/// then as many sets, unless `requests` is 0.
+fn warm_up(config: &Config, launcher: &Launcher, hosts: &str, requests: u64) -> Result<()> {
+    if requests == 0 {
+        return Ok(());
+    }
+    eprintln!("zookit-bench: warming the server at {hosts} up");
+    for workload in [Workload::PipelinedGet, Workload::PipelinedSet] {
+        let mut job = Job::new(Peer::Zookit.name(), workload, hosts);
+        job.path = DATA.to_owned();
+        job.nodes = config.sizes.data_nodes;
+        job.count = requests;
+        job.window = 1000;
+        run_driver(launcher.command(&job), config.job_timeout)?;
+    }
+    Ok(())
 }
 
 /// Runs `peer`'s `job`, with its scratch node made before and removed

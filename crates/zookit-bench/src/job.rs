@@ -16,6 +16,13 @@ pub enum Workload {
     PipelinedGet,
     /// `count` sets of the data nodes (100-byte values), `window` in flight.
     PipelinedSet,
+    /// `count` gets of the data nodes, `window` in flight, each one's
+    /// latency recorded (from its issue to its reply), on the server with
+    /// fsync on.
+    LatencyGet,
+    /// `count` sets of the data nodes (100-byte values), `window` in
+    /// flight, each one's latency recorded, on the server with fsync on.
+    LatencySet,
     /// `sessions` sessions in parallel, `count` requests each, one at a
     /// time per session: 90% gets, 10% sets of the data nodes.
     Parallel,
@@ -37,10 +44,12 @@ pub enum Workload {
 
 impl Workload {
     /// Every workload, in report order.
-    pub const ALL: [Workload; 9] = [
+    pub const ALL: [Workload; 11] = [
         Workload::Sequential,
         Workload::PipelinedGet,
         Workload::PipelinedSet,
+        Workload::LatencyGet,
+        Workload::LatencySet,
         Workload::Parallel,
         Workload::WatchFanout,
         Workload::TreeExport,
@@ -55,6 +64,8 @@ impl Workload {
             Workload::Sequential => "sequential",
             Workload::PipelinedGet => "pipelined_get",
             Workload::PipelinedSet => "pipelined_set",
+            Workload::LatencyGet => "latency_get",
+            Workload::LatencySet => "latency_set",
             Workload::Parallel => "parallel",
             Workload::WatchFanout => "watch_fanout",
             Workload::TreeExport => "tree_export",
@@ -62,6 +73,28 @@ impl Workload {
             Workload::Connect => "connect",
             Workload::IdleWatches => "idle_watches",
         }
+    }
+
+    /// Whether it keeps `window` requests in flight on one session.
+    pub fn is_pipelined(self) -> bool {
+        matches!(
+            self,
+            Workload::PipelinedGet
+                | Workload::PipelinedSet
+                | Workload::LatencyGet
+                | Workload::LatencySet
+        )
+    }
+
+    /// Whether its pipelined requests are sets (else gets).
+    pub fn is_set(self) -> bool {
+        matches!(self, Workload::PipelinedSet | Workload::LatencySet)
+    }
+
+    /// Whether it records every request's latency (and runs on the server
+    /// with fsync on).
+    pub fn is_latency(self) -> bool {
+        matches!(self, Workload::LatencyGet | Workload::LatencySet)
     }
 
     /// The workload called `name`.

@@ -4,22 +4,24 @@
 //!
 //! Run it with `cargo bench -p zookit-bench` (or `scripts/bench`, which
 //! checks the prerequisites first). It prints a table of operations per
-//! second, client CPU time per operation and zookit's ratios to each peer,
-//! judges the targets, and writes `target/bench-results.json`.
+//! second, client CPU time per operation, latency percentiles and zookit's
+//! ratios to each peer, judges the targets, and writes
+//! `target/bench-results.json`.
 //!
 //! # How it measures
 //!
 //! - **One server**, started by `zookit-testing` with full-JIT JVM options
 //!   ([`harness::SERVER_JVM_OPTIONS`]) and warmed up before the first
-//!   measurement.
+//!   measurement; and for the latency workloads a second one with fsync
+//!   on, its transaction log on a disk ([`fsync_server`]).
 //! - **Every run in a process of its own**: the Rust clients in this
 //!   executable started again ([`child`]), kazoo in
 //!   `python/kazoo_driver.py`, the Java client in `java/Driver.java`. So
 //!   the CPU time a run reports (user + system of the whole process,
 //!   every thread, over the measured part only) is the client's alone.
-//! - **Interleaved**: each round runs every case for every peer once, the
-//!   peers' order rotating from round to round; the report gives the
-//!   median over the rounds.
+//! - **Interleaved**: each round runs every case for every peer once (the
+//!   latency cases several times, in short runs), the peers' order
+//!   rotating from run to run; the report gives the median over the runs.
 //! - **Warm-ups**: every run warms up before measuring (Java with a run as
 //!   large as the measured one, for its JIT).
 //!
@@ -29,8 +31,10 @@
 pub mod child;
 mod error;
 pub mod fixtures;
+pub mod fsync_server;
 pub mod harness;
 mod job;
+pub mod latency;
 pub mod measure;
 pub mod peers;
 pub mod plan;

@@ -10,6 +10,7 @@ use nix::sys::resource::{UsageWho, getrusage};
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
+use crate::latency::Latency;
 
 /// What a driver reports about one run: the measured part only (set-up,
 /// connecting and warm-up excluded, unless the workload is connecting).
@@ -29,6 +30,13 @@ pub struct Outcome {
     /// only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_rss_kb: Option<u64>,
+    /// Per-request latency percentiles (latency workloads only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency: Option<Latency>,
+    /// Every request's latency in microseconds (latency workloads only),
+    /// for the harness to pool across runs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub latencies_us: Vec<u32>,
 }
 
 impl Outcome {
@@ -40,6 +48,22 @@ impl Outcome {
     /// CPU microseconds per operation.
     pub fn cpu_us_per_op(&self) -> f64 {
         if self.ops > 0 { self.cpu_s * 1e6 / self.ops as f64 } else { 0.0 }
+    }
+
+    /// The outcome in a few words, for progress lines.
+    pub fn summary(&self) -> String {
+        let mut line =
+            format!("{:.0} ops/s, {:.2} CPU µs/op", self.ops_per_s(), self.cpu_us_per_op());
+        if let Some(kb) = self.rss_kb {
+            line.push_str(&format!(", {kb} KiB"));
+        }
+        if let Some(l) = self.latency {
+            line.push_str(&format!(
+                ", p50 {:.0} / p99 {:.0} / p99.9 {:.0} µs",
+                l.p50_us, l.p99_us, l.p999_us
+            ));
+        }
+        line
     }
 
     /// Adds another measured part (of the same run) to this one.

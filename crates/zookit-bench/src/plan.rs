@@ -29,6 +29,15 @@ pub struct Sizes {
     pub pipelined: u64,
     /// Requests in flight, one case each.
     pub windows: Vec<u64>,
+    /// Requests per latency run.
+    pub latency: u64,
+    /// Requests in flight of the latency runs, one case each.
+    pub latency_windows: Vec<u64>,
+    /// Runs of each latency case per peer and round, the peers' order
+    /// rotating from one to the next: short runs, close in time, so that
+    /// the machine's noise hits every peer alike (a p99 is more sensitive
+    /// to it than a throughput).
+    pub latency_repeats: u32,
     /// Data nodes (`/zkb/data/n00000`, ...).
     pub data_nodes: u64,
     /// Parallel sessions.
@@ -49,6 +58,9 @@ pub struct Sizes {
     pub idle_watches: u64,
     /// Requests of the server's JIT warm-up before the first measurement.
     pub server_warmup: u64,
+    /// The same, for the server with fsync on (which the latency workloads
+    /// use).
+    pub fsync_server_warmup: u64,
 }
 
 impl Sizes {
@@ -58,6 +70,9 @@ impl Sizes {
             sequential: 2_000,
             pipelined: 100_000,
             windows: vec![100, 1_000, 5_000],
+            latency: 12_500,
+            latency_windows: vec![16, 64, 256],
+            latency_repeats: 4,
             data_nodes: 1_000,
             sessions: 8,
             per_session: 5_000,
@@ -68,6 +83,7 @@ impl Sizes {
             connects: 100,
             idle_watches: 10_000,
             server_warmup: 300_000,
+            fsync_server_warmup: 100_000,
         }
     }
 
@@ -77,6 +93,10 @@ impl Sizes {
             sequential: 10,
             pipelined: 200,
             windows: vec![10, 50],
+            latency: 400,
+            latency_repeats: 1,
+            // One window deep enough for paced reads.
+            latency_windows: vec![8, 100],
             data_nodes: 20,
             sessions: 8,
             per_session: 10,
@@ -87,6 +107,7 @@ impl Sizes {
             connects: 2,
             idle_watches: 50,
             server_warmup: 0,
+            fsync_server_warmup: 0,
         }
     }
 
@@ -161,6 +182,10 @@ impl Config {
         for workload in [Workload::PipelinedGet, Workload::PipelinedSet] {
             cases.extend(self.sizes.windows.iter().map(|&w| Case { workload, window: Some(w) }));
         }
+        for workload in [Workload::LatencyGet, Workload::LatencySet] {
+            let windows = &self.sizes.latency_windows;
+            cases.extend(windows.iter().map(|&w| Case { workload, window: Some(w) }));
+        }
         cases.extend(
             [
                 Workload::Parallel,
@@ -174,6 +199,12 @@ impl Config {
         );
         cases.retain(|case| self.workloads.contains(&case.workload));
         cases
+    }
+
+    /// How many times each peer runs `case` in a round (see
+    /// [`Sizes::latency_repeats`]).
+    pub fn repeats(&self, case: &Case) -> u32 {
+        if case.workload.is_latency() { self.sizes.latency_repeats.max(1) } else { 1 }
     }
 
     /// The node a sequential run or an import of `peer` in `round` works
@@ -201,6 +232,13 @@ impl Config {
                 job.count = s.pipelined;
                 job.window = case.window.unwrap_or(1);
                 job.warmup = warmup(s.pipelined);
+            }
+            Workload::LatencyGet | Workload::LatencySet => {
+                job.path = DATA.to_owned();
+                job.nodes = s.data_nodes;
+                job.count = s.latency;
+                job.window = case.window.unwrap_or(1);
+                job.warmup = warmup(s.latency);
             }
             Workload::Parallel => {
                 job.path = DATA.to_owned();
@@ -261,6 +299,8 @@ impl fmt::Display for Case {
             Workload::Sequential => "sequential create/get/set/delete",
             Workload::PipelinedGet => "pipelined get",
             Workload::PipelinedSet => "pipelined set",
+            Workload::LatencyGet => "latency get (fsync on)",
+            Workload::LatencySet => "latency set (fsync on)",
             Workload::Parallel => "8 sessions, 90% get / 10% set",
             Workload::WatchFanout => "watch fan-out (events)",
             Workload::TreeExport => "tree export (nodes)",

@@ -56,6 +56,9 @@ pub(crate) struct Settings {
     /// SASL DIGEST-MD5 users (name, password) of the JAAS `Server` section;
     /// `None`: SASL is not configured.
     pub(crate) sasl_users: Option<Vec<(String, String)>>,
+    /// Where the ensemble's root directory is made; `None`: the system's
+    /// temporary directory.
+    pub(crate) parent_dir: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -75,6 +78,7 @@ impl Default for Settings {
             startup_timeout: Duration::from_secs(60),
             tls: None,
             sasl_users: None,
+            parent_dir: None,
         };
         for (key, value) in [
             ("zookeeper.admin.enableServer", "false"),

@@ -48,7 +48,8 @@
 //!
 //! Each member has a directory (`zoo.cfg`, `data/`, `zookeeper.log`) below
 //! one temporary root (which also holds `tls/` and `jaas.conf` when TLS or
-//! SASL is enabled). Errors from starting and waiting include the tail of
+//! SASL is enabled), made in the system's temporary directory or in
+//! [`EnsembleBuilder::parent_dir`]. Errors from starting and waiting include the tail of
 //! the logs of the members concerned; [`Ensemble::log_tail`] gives it on demand.
 //!
 //! # Cleanup, even when the test process dies

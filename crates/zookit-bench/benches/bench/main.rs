@@ -7,7 +7,8 @@
 //! `ZOOKIT_BENCH_PEERS` (a comma-separated subset of `zookit`,
 //! `zookit-blocking`, `zookeeper-client`, `kazoo`, `java`) and
 //! `ZOOKIT_BENCH_WORKLOADS` (a comma-separated subset of the workloads:
-//! `sequential`, `pipelined_get`, `pipelined_set`, `parallel`,
+//! `sequential`, `pipelined_get`, `pipelined_set`, `latency_get`,
+//! `latency_set`, `parallel`,
 //! `watch_fanout`, `tree_export`, `tree_import`, `connect`,
 //! `idle_watches`).
 

@@ -8,10 +8,11 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_util::stream::{self, FuturesUnordered, StreamExt};
 
+use crate::latency::Latency;
 use crate::measure::{Meter, Outcome, rss_kb};
 use crate::{Error, Job, Result, Workload};
 
@@ -65,7 +66,10 @@ pub fn run<C: AsyncClient>(job: &Job) -> Result<Outcome> {
     runtime.block_on(async {
         match job.workload {
             Workload::Sequential => sequential::<C>(job).await,
-            Workload::PipelinedGet | Workload::PipelinedSet => pipelined::<C>(job).await,
+            Workload::PipelinedGet
+            | Workload::PipelinedSet
+            | Workload::LatencyGet
+            | Workload::LatencySet => pipelined::<C>(job).await,
             Workload::Parallel => parallel::<C>(job).await,
             Workload::WatchFanout => watch_fanout::<C>(job).await,
             Workload::Connect => connect::<C>(job).await,
@@ -107,36 +111,57 @@ async fn sequential<C: AsyncClient>(job: &Job) -> Result<Outcome> {
     Ok(outcome)
 }
 
-/// `count` gets or sets of the data nodes, `window` in flight.
+/// `count` gets or sets of the data nodes, `window` in flight. With
+/// `timed`, returns each request's latency in nanoseconds (from its first
+/// poll, which submits it, to its reply); else nothing (no clock reads).
 async fn pipeline<C: AsyncClient>(
     client: &C,
     job: &Job,
     paths: &[String],
     count: u64,
-) -> Result<()> {
-    let set = job.workload == Workload::PipelinedSet;
+    timed: bool,
+) -> Result<Vec<u64>> {
+    let set = job.workload.is_set();
     let value = job.value();
     let value = value.as_slice();
     let window = usize::try_from(job.window.max(1)).unwrap_or(usize::MAX);
     let mut replies = stream::iter(0..count)
         .map(|i| {
             let path = &paths[(i % paths.len() as u64) as usize];
-            async move { if set { client.set(path, value).await } else { client.get(path).await } }
+            async move {
+                let issued = timed.then(Instant::now);
+                if set {
+                    client.set(path, value).await?;
+                } else {
+                    client.get(path).await?;
+                }
+                Ok::<_, Error>(issued.map(|t| t.elapsed().as_nanos() as u64))
+            }
         })
         .buffer_unordered(window);
+    let mut latencies = Vec::with_capacity(if timed { count as usize } else { 0 });
     while let Some(reply) = replies.next().await {
-        reply?;
+        latencies.extend(reply?);
     }
-    Ok(())
+    Ok(latencies)
 }
 
+/// `nanos` in whole microseconds, rounded, saturating.
+fn micros(nanos: u64) -> u32 {
+    u32::try_from(nanos.saturating_add(500) / 1000).unwrap_or(u32::MAX)
+}
+
+/// The pipelined and latency workloads.
 async fn pipelined<C: AsyncClient>(job: &Job) -> Result<Outcome> {
     let client = C::connect(&job.hosts).await?;
     let paths = job.data_paths(job.nodes);
-    pipeline(&client, job, &paths, job.warmup).await?;
+    let timed = job.workload.is_latency();
+    pipeline(&client, job, &paths, job.warmup, timed).await?;
     let meter = Meter::start()?;
-    pipeline(&client, job, &paths, job.count).await?;
-    let outcome = meter.stop(job.count)?;
+    let mut latencies = pipeline(&client, job, &paths, job.count, timed).await?;
+    let mut outcome = meter.stop(job.count)?;
+    outcome.latencies_us = latencies.iter().map(|&ns| micros(ns)).collect();
+    outcome.latency = Latency::of_nanos(&mut latencies);
     client.close().await?;
     Ok(outcome)
 }

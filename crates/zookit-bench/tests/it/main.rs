@@ -51,6 +51,14 @@ fn every_workload_runs_for_every_peer() {
             if case.workload == Workload::IdleWatches {
                 assert!(r.rss_kb.unwrap_or(0) > 0, "{case} / {peer}: {r:?}");
             }
+            if case.workload.is_latency() {
+                let l = r.latency.unwrap_or_else(|| panic!("{case} / {peer}: no latency"));
+                assert!(0.0 < l.p50_us && l.p50_us <= l.p99_us, "{case} / {peer}: {l:?}");
+                assert!(l.p99_us <= l.p999_us && l.p999_us <= l.max_us, "{case} / {peer}: {l:?}");
+            }
+        }
+        if case.workload.is_latency() {
+            assert!(result.zookit_p99_to_best.is_some(), "{case}: {result:?}");
         }
     }
     let json: serde_json::Value =

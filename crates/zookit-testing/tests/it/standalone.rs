@@ -1,3 +1,4 @@
+use std::path::Path;
 use std::time::Duration;
 
 use zookit_testing::{Ensemble, Error};
@@ -69,6 +70,29 @@ fn drop_kills_the_jvm_and_removes_the_directory() -> TestResult {
     drop(zk);
     assert!(!root.exists(), "{} still exists", root.display());
     assert!(zookit_testing::four_letter_word(addr, "ruok", Duration::from_secs(1)).is_err());
+    Ok(())
+}
+
+#[test]
+fn the_root_directory_can_be_made_in_a_chosen_directory() -> TestResult {
+    let parent = tempfile::tempdir()?;
+    let dir = parent.path().join("on-disk");
+    let zk = Ensemble::builder()
+        .parent_dir(&dir)
+        .system_property("zookeeper.forceSync", "yes")
+        .start()?;
+    let root = zk.root_dir().to_path_buf();
+    assert!(root.starts_with(&dir), "{} is not in {}", root.display(), dir.display());
+    assert!(zk.member_dir(0).starts_with(&dir));
+    // The server keeps its snapshots and transaction log there.
+    let conf = zk.four_letter(0, "conf")?;
+    for key in ["dataDir=", "dataLogDir="] {
+        let value = conf.lines().find_map(|l| l.strip_prefix(key)).unwrap_or_default();
+        assert!(Path::new(value).starts_with(&root), "{key}{value} in:\n{conf}");
+    }
+    drop(zk);
+    assert!(!root.exists(), "{} still exists", root.display());
+    assert!(dir.exists(), "the chosen directory is kept");
     Ok(())
 }
 

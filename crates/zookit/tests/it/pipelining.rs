@@ -1,6 +1,8 @@
 //! Many requests in flight on one session: replies are read in batches
 //! (paced reads), and none is held back, mixed up or lost.
 
+use std::io::Write;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::stream::{self, StreamExt};
@@ -105,4 +107,82 @@ async fn a_cut_in_a_deep_pipeline_fails_only_what_was_in_flight() {
     assert_eq!(data, &b"data"[..]);
     assert_eq!(zk.client_id().unwrap().0, session, "the same session");
     assert_eq!(zk.state(), State::Connected);
+}
+
+/// The text of the `DEBUG` events zookit logs on this thread while the
+/// guard lives (a current-thread runtime runs the client's driver here).
+#[derive(Clone, Default)]
+struct DebugLog(Arc<Mutex<Vec<u8>>>);
+
+impl DebugLog {
+    fn capture(&self) -> tracing::subscriber::DefaultGuard {
+        let log = self.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_env_filter("zookit=debug")
+            .with_ansi(false)
+            .with_writer(move || log.clone())
+            .finish();
+        tracing::subscriber::set_default(subscriber)
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl Write for DebugLog {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn reads_are_not_paced_while_the_server_is_slower_than_the_pause() {
+    let log = DebugLog::default();
+    let _capture = log.capture();
+    let proxy = Proxy::start(shared().member_address(0)).unwrap();
+    let chroot = unique_chroot("slow");
+    let direct = Client::connect(shared().connect_string_with_chroot(&chroot)).await.unwrap();
+    direct.create("/node", "data").makepath().await.unwrap();
+    let zk = Client::builder(format!("{}{chroot}", proxy.addr()))
+        .session_timeout(Duration::from_secs(30))
+        .connect()
+        .await
+        .unwrap();
+
+    // A server that answers in bursts 10 ms apart, far more than a pause,
+    // while 1,000 gets are in flight: the proxy holds everything back and
+    // lets it through by turns.
+    let bursts = async {
+        loop {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            proxy.stall();
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            proxy.pass();
+        }
+    };
+    let gets =
+        stream::iter(0..10_000).map(|_| zk.get("/node")).buffer_unordered(1000).collect::<Vec<_>>();
+    let replies = bounded("10,000 gets from a slow server", async {
+        tokio::select! {
+            replies = gets => replies,
+            () = bursts => unreachable!("the bursts go on"),
+        }
+    })
+    .await;
+    proxy.pass();
+    assert_eq!(replies.len(), 10_000);
+    for reply in replies {
+        assert_eq!(reply.unwrap().0, &b"data"[..]);
+    }
+    let text = log.text();
+    assert!(
+        text.contains("read pacing stops: the server is slower than the pause"),
+        "no pause found the server slower; zookit's debug log:\n{text}"
+    );
 }
