@@ -10,7 +10,7 @@ use std::time::Duration;
 use zookit::join_path;
 
 use tokio::time::Instant;
-use zookit::{Client, CreateMode, Error, ErrorCode, ErrorKind, EventType, KeeperState, Result};
+use zookit::{Client, CreateMode, Error, ErrorCode, EventType, KeeperState, Result};
 use zookit::{Watch, WatchedEvent};
 
 use crate::party::unique_id;
@@ -19,9 +19,9 @@ use crate::party::unique_id;
 /// event of a watch says how (expired, closed, refused credentials).
 pub(crate) fn session_ended(event: &WatchedEvent) -> Error {
     match event.state {
-        KeeperState::Expired => Error::from_code(ErrorCode::SessionExpired),
-        KeeperState::AuthFailed => Error::from_code(ErrorCode::AuthFailed),
-        _ => Error::new(ErrorKind::Closed),
+        KeeperState::Expired => zookit::Error::from(ErrorCode::SessionExpired),
+        KeeperState::AuthFailed => zookit::Error::from(ErrorCode::AuthFailed),
+        _ => zookit::__transitional::closed(),
     }
 }
 

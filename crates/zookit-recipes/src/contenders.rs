@@ -18,7 +18,7 @@ use zookit::{join_path, last_name};
 
 use bytes::Bytes;
 use tokio::runtime::Handle;
-use zookit::{Client, ClientState, ErrorCode, ErrorKind, State, Watch, WeakClient};
+use zookit::{Client, ClientState, ErrorCode, State, Watch, WeakClient};
 
 use crate::lock::LockError;
 
@@ -139,7 +139,7 @@ fn standing(children: &[String], own: &str, kind: Kind) -> Standing {
 
 /// The error of a client that is gone.
 pub(crate) fn closed() -> zookit::Error {
-    zookit::Error::new(ErrorKind::Closed)
+    zookit::__transitional::closed()
 }
 
 /// The client, while it is alive.
@@ -175,9 +175,9 @@ pub(crate) async fn wait_writable(client: &WeakClient) -> Result<(), zookit::Err
             ClientState::Connected => return Ok(()),
             ClientState::Closed => return Err(closed()),
             ClientState::Expired => {
-                return Err(zookit::Error::from_code(ErrorCode::SessionExpired));
+                return Err(zookit::Error::from(ErrorCode::SessionExpired));
             }
-            ClientState::AuthFailed => return Err(zookit::Error::from_code(ErrorCode::AuthFailed)),
+            ClientState::AuthFailed => return Err(zookit::Error::from(ErrorCode::AuthFailed)),
             ClientState::Connecting | ClientState::ConnectedReadOnly => {}
         }
         if changes.next().await.is_none() {

@@ -6,7 +6,7 @@ use std::future::IntoFuture;
 use std::hash::{BuildHasher, RandomState};
 use std::time::Duration;
 
-use zookit::{Client, Error, ErrorKind, Result};
+use zookit::{Client, Error, Result};
 
 /// A number a [`Counter`] can count in: `i64` (stored as Python's `repr`
 /// of an int, as kazoo does) and `f64` (Python's `repr` of a float:
@@ -301,10 +301,10 @@ impl<T: CounterValue> Counter<T> {
 
     fn encode(&self, value: T) -> Result<Vec<u8>> {
         let out_of_range = || {
-            Error::new(ErrorKind::InvalidArgument(format!(
+            zookit::__transitional::invalid_argument(format!(
                 "counter {}: {value:?} does not fit the counter's format ({:?})",
                 self.path, self.format
-            )))
+            ))
         };
         match self.format {
             Format::Text => Ok(value.to_text().into_bytes()),
@@ -333,12 +333,12 @@ impl<T: CounterValue> Counter<T> {
             }
         };
         value.ok_or_else(|| {
-            Error::new(ErrorKind::InvalidArgument(format!(
+            zookit::__transitional::invalid_argument(format!(
                 "counter {}: the node holds {:?}, not a value of the counter's format ({:?})",
                 self.path,
                 String::from_utf8_lossy(data),
                 self.format
-            )))
+            ))
         })
     }
 }
@@ -361,9 +361,9 @@ impl Counter<i64> {
 }
 
 fn overflow<T: fmt::Debug>(path: &str, delta: T) -> Error {
-    Error::new(ErrorKind::InvalidArgument(format!(
+    zookit::__transitional::invalid_argument(format!(
         "counter {path}: changing it by {delta:?} overflows"
-    )))
+    ))
 }
 
 /// A short random pause before the next attempt after a lost race, growing

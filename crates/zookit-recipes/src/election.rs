@@ -287,10 +287,10 @@ impl LeaderLatch {
             match client.client_state() {
                 ClientState::Closed => return Err(crate::contenders::closed().into()),
                 ClientState::Expired => {
-                    return Err(zookit::Error::from_code(ErrorCode::SessionExpired).into());
+                    return Err(zookit::Error::from(ErrorCode::SessionExpired).into());
                 }
                 ClientState::AuthFailed => {
-                    return Err(zookit::Error::from_code(ErrorCode::AuthFailed).into());
+                    return Err(zookit::Error::from(ErrorCode::AuthFailed).into());
                 }
                 _ => {}
             }

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use zookit::join_path;
 
-use zookit::{Client, Error, ErrorKind, Result};
+use zookit::{Client, Result};
 
 use crate::lock::{Lock, LockError};
 
@@ -254,7 +254,7 @@ async fn attempt(
         // Someone else is deciding it now and does not let go: not ours.
         Err(LockError::Timeout { .. } | LockError::Cancelled { .. }) => return Ok(None),
         Err(LockError::Client(e)) => return Err(e),
-        Err(other) => return Err(Error::new(ErrorKind::InvalidArgument(other.to_string()))),
+        Err(other) => return Err(zookit::__transitional::invalid_argument(other.to_string())),
     };
     let decided = decide(client, path, duration, identifier, options).await;
     // The lock goes either way; its node goes with the session at worst.
@@ -278,10 +278,10 @@ async fn decide(
     let current = match client.retry(|| client.get(&holder)).await {
         Ok((raw, stat)) => {
             let stored = decode(&raw).ok_or_else(|| {
-                Error::new(ErrorKind::InvalidArgument(format!(
+                zookit::__transitional::invalid_argument(format!(
                     "lease {holder}: cannot read {:?}",
                     String::from_utf8_lossy(&raw)
-                )))
+                ))
             })?;
             if stored.version != FORMAT_VERSION {
                 return Ok(None);

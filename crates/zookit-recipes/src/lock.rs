@@ -9,7 +9,7 @@ use bytes::Bytes;
 use tokio::runtime::Handle;
 use tokio::sync::{Mutex, mpsc, watch};
 use tokio::time::Instant;
-use zookit::{Client, ErrorKind};
+use zookit::Client;
 
 use crate::contenders::{self, Contest, EXCLUSIVE, Kind, Pending, READER, WRITER, contend};
 use crate::hold::{Acquisition, Held};
@@ -240,10 +240,9 @@ pub(crate) async fn sleep_until(deadline: Option<Instant>) {
 /// The runtime to spawn the recipe's tasks on: the caller's.
 pub(crate) fn runtime() -> Result<Handle, LockError> {
     Handle::try_current().map_err(|_| {
-        zookit::Error::new(ErrorKind::InvalidArgument(
-            "zookit recipes must be used within a Tokio runtime (or through their blocking forms)"
-                .into(),
-        ))
+        zookit::__transitional::invalid_argument(
+            "zookit recipes must be used within a Tokio runtime (or through their blocking forms)",
+        )
         .into()
     })
 }

@@ -11,7 +11,7 @@ use zookit::join_path;
 use tokio::sync::watch;
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
-use zookit::{Client, Error, ErrorKind, ListenerId, Result, State};
+use zookit::{Client, ListenerId, Result, State};
 
 use crate::lock::{Lock, LockGuard};
 use crate::party::{ShallowParty, default_identifier, shallow_identifier};
@@ -153,9 +153,9 @@ impl SetPartitionerBuilder {
         set.sort_unstable();
         set.dedup();
         if let Some(bad) = set.iter().find(|item| item.is_empty() || item.contains('/')) {
-            return Err(Error::new(ErrorKind::InvalidArgument(format!(
+            return Err(zookit::__transitional::invalid_argument(format!(
                 "a partitioned item names a lock node: {bad:?} cannot"
-            ))));
+            )));
         }
         let client = self.client;
         let lock_path = join_path(&self.path, "locks");

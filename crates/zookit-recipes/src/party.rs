@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 use zookit::join_path;
 
-use zookit::{Client, Error, ErrorKind, Result};
+use zookit::{Client, Result};
 
 /// A random 128-bit id as 32 lowercase hex digits (as Python's
 /// `uuid4().hex`), for node names that must not collide.
@@ -215,9 +215,9 @@ impl ShallowParty {
     /// joined yet). Fails if the identifier cannot be part of a node name.
     pub fn new(client: &Client, path: &str, identifier: &str) -> Result<Self> {
         if identifier.contains('/') || identifier.contains('\0') {
-            return Err(Error::new(ErrorKind::InvalidArgument(format!(
+            return Err(zookit::__transitional::invalid_argument(format!(
                 "a shallow party's identifier is part of a node name: {identifier:?} cannot be"
-            ))));
+            )));
         }
         let node = format!("{}-{identifier}", unique_id());
         Ok(Self { member: Member::new(client, path, identifier, node) })

@@ -10,7 +10,7 @@ use std::time::Duration;
 use zookit::join_path;
 
 use bytes::Bytes;
-use zookit::{Client, CreateMode, Error, ErrorKind, Result, TransactionResults};
+use zookit::{Client, CreateMode, Result, TransactionResults};
 
 use crate::barrier::{deadline_in, session_ended, until};
 use crate::party::unique_id;
@@ -23,9 +23,9 @@ pub const MAX_PRIORITY: u16 = 999;
 
 fn check_priority(priority: u16) -> Result<()> {
     if priority > MAX_PRIORITY {
-        return Err(Error::new(ErrorKind::InvalidArgument(format!(
+        return Err(zookit::__transitional::invalid_argument(format!(
             "a queue priority is from 0 to {MAX_PRIORITY}, not {priority}"
-        ))));
+        )));
     }
     Ok(())
 }
@@ -314,7 +314,7 @@ impl LockingQueue {
                     Ok(Ok(Some(value))) => return Ok(value),
                     Ok(Ok(None)) => {}
                     Ok(Err(e)) => return Err(e),
-                    Err(_) => return Err(Error::new(ErrorKind::Closed)),
+                    Err(_) => return Err(zookit::__transitional::closed()),
                 }
             }
             let event = tokio::select! {
@@ -492,7 +492,7 @@ fn first_failure(results: TransactionResults) -> Result<()> {
     for result in results {
         match result {
             Ok(_) => {}
-            Err(e) if matches!(e.kind(), ErrorKind::RolledBack) => {
+            Err(e) if e.is_rolled_back() => {
                 rolled_back.get_or_insert(e);
             }
             Err(e) => return Err(e),

@@ -7,7 +7,7 @@ use zookit::join_path;
 
 use tokio::sync::{Mutex, watch};
 use tokio::time::Instant;
-use zookit::{Client, CreateMode, ErrorKind};
+use zookit::{Client, CreateMode};
 
 use crate::contenders::{
     EXCLUSIVE, Pending, Won, is_retryable, session_of, wait_writable, with_retries,
@@ -185,9 +185,9 @@ impl Semaphore {
             return Ok(Some(acquisition));
         }
         if inner.max_leases == 0 {
-            return Err(zookit::Error::new(ErrorKind::InvalidArgument(format!(
+            return Err(zookit::__transitional::invalid_argument(format!(
                 "a semaphore needs at least one lease ({path})"
-            )))
+            ))
             .into());
         }
         tokio::select! {
@@ -360,11 +360,9 @@ impl Semaphore {
                         let err = results
                             .into_iter()
                             .filter_map(Result::err)
-                            .find(|e| !matches!(e.kind(), ErrorKind::RolledBack));
+                            .find(|e| !e.is_rolled_back());
                         let err = err.unwrap_or_else(|| {
-                            zookit::Error::new(ErrorKind::InvalidArgument(
-                                "unexpected result".into(),
-                            ))
+                            zookit::__transitional::invalid_argument("unexpected result")
                         });
                         return Err(err.into());
                     }

@@ -205,11 +205,7 @@ impl Properties {
     /// links (a loop or a link leading nowhere is refused, and nothing is
     /// written).
     async fn write(&self, data: Map) -> Result<()> {
-        let zk = self
-            .shared
-            .zk
-            .upgrade()
-            .ok_or(Error::ZooKeeper(zookit::Error::new(zookit::ErrorKind::Closed)))?;
+        let zk = self.shared.zk.upgrade().ok_or(Error::Closed)?;
         let (real_path, deleted) = {
             let state = self.state();
             (state.real_path.clone(), state.deleted)

@@ -5,13 +5,13 @@
 use std::future::Future;
 use std::time::Duration;
 
+use zookit::Result;
 use zookit::blocking::Client;
-use zookit::{Error, ErrorKind, Result};
 
 /// Runs `future` on `client`'s runtime and waits for it at most `bound`;
 /// past it the future is dropped and the call fails with
-/// [`ErrorKind::Timeout`] naming `what` (what it did may or may not have
-/// been applied, as after a connection loss).
+/// [`ErrorKind::Timeout`](zookit::ErrorKind::Timeout) naming `what` (what it
+/// did may or may not have been applied, as after a connection loss).
 pub(crate) fn run_for<T, F>(
     client: &Client,
     what: &'static str,
@@ -22,14 +22,7 @@ where
     T: Send + 'static,
     F: Future<Output = Result<T>> + Send + 'static,
 {
-    client.block_on(async move {
-        match tokio::time::timeout(bound, future).await {
-            Ok(result) => result,
-            Err(_) => Err(Error::new(ErrorKind::Timeout(format!(
-                "{what}: not done within {bound:?} (the blocking client's command timeout, plus any timeout given)"
-            )))),
-        }
-    })
+    client.block_on_timeout(what, bound, future)
 }
 
 /// Like [`run_for`], bounded by the client's command timeout.

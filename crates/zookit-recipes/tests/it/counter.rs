@@ -58,7 +58,7 @@ async fn a_counter_reads_what_kazoo_wrote_and_makes_its_node() {
     // Something else in the node is an error, not a silent default.
     zk[0].create("/junk", "not a number").await.unwrap();
     let err = Counter::new(&zk[0], "/junk", 0).value().await.unwrap_err();
-    assert!(matches!(err.kind(), zookit::ErrorKind::InvalidArgument(_)), "{err}");
+    assert!(err.is_invalid_argument(), "{err}");
     assert!(err.to_string().contains("/junk"), "{err}");
 }
 
@@ -79,7 +79,7 @@ async fn curator_formats_are_big_endian_integers() {
     // SharedCount is 32 bits: beyond is refused, and nothing is written.
     zk[0].set("/curator", i32::MAX.to_be_bytes()).await.unwrap();
     let err = shared.add(1).await.unwrap_err();
-    assert!(matches!(err.kind(), zookit::ErrorKind::InvalidArgument(_)), "{err}");
+    assert!(err.is_invalid_argument(), "{err}");
     assert_eq!(zk[0].get("/curator").await.unwrap().0.as_ref(), i32::MAX.to_be_bytes());
 
     let mut long = Counter::atomic_long(&zk[0], "/long", 0);

@@ -102,7 +102,7 @@ async fn a_shallow_party_names_members_by_their_node() {
 
     // The identifier is part of a node name.
     let err = ShallowParty::new(&zk[0], "/shallow", "a/b").unwrap_err();
-    assert!(matches!(err.kind(), zookit::ErrorKind::InvalidArgument(_)), "{err}");
+    assert!(err.is_invalid_argument(), "{err}");
 }
 
 #[tokio::test]

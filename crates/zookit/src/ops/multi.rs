@@ -184,9 +184,9 @@ impl<'a> Transaction<'a> {
         }
         let first_path = self.paths.first().cloned().unwrap_or_default();
         let request = Request::Multi(MultiRequest { ops: self.ops });
-        let Response::Multi(response) = self.client.call("multi", &first_path, request).await?
-        else {
-            return Err(unexpected("multi", &first_path, &Response::Empty));
+        let response = match self.client.call("multi", &first_path, request).await? {
+            Response::Multi(response) => response,
+            other => return Err(unexpected("multi", &first_path, &other)),
         };
         let failed =
             response.results.iter().any(|r| matches!(r, OpResult::Error(code) if !code.is_ok()));
@@ -203,7 +203,7 @@ impl<'a> Transaction<'a> {
                 OpResult::Error(code) => {
                     Err(op_error(code, failed).with_op("multi").with_path(path.as_str()))
                 }
-                _ => Err(unexpected("multi", path, &Response::Empty)),
+                other => Err(unexpected("multi", path, &other)),
             })
             .collect();
         Ok(TransactionResults { results })
@@ -261,11 +261,11 @@ impl Client {
                 }),
             });
         }
-        let Response::Multi(response) =
-            self.call("multiRead", "", Request::MultiRead(MultiRequest { ops })).await?
-        else {
-            return Err(unexpected("multiRead", "", &Response::Empty));
-        };
+        let response =
+            match self.call("multiRead", "", Request::MultiRead(MultiRequest { ops })).await? {
+                Response::Multi(response) => response,
+                other => return Err(unexpected("multiRead", "", &other)),
+            };
         Ok(response
             .results
             .into_iter()
@@ -280,7 +280,7 @@ impl Client {
                     OpResult::Error(code) => {
                         Err(Error::from_code(code).with_op("multiRead").with_path(path))
                     }
-                    _ => Err(unexpected("multiRead", path, &Response::Empty)),
+                    other => Err(unexpected("multiRead", path, &other)),
                 }
             })
             .collect())

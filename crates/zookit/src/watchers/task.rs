@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 
 use crate::client::StateChanges;
 use crate::state::State;
-use crate::{Client, Error, ErrorKind, Result};
+use crate::{Client, Error, Result};
 
 /// What a watch function returns: `()` or `true` to keep watching, `false`
 /// to stop (as kazoo's watch functions return `False`).
@@ -154,8 +154,8 @@ where
     match tokio::time::timeout(wait, called).await {
         Ok(Ok(Ok(()))) | Ok(Err(_)) => Ok(task),
         Ok(Ok(Err(err))) => Err(err.with_op(op).with_path(path)),
-        Err(_) => Err(Error::new(ErrorKind::Timeout(format!("no session within {wait:?}")))
-            .with_op(op)
-            .with_path(path)),
+        Err(_) => {
+            Err(Error::timeout(format!("no session within {wait:?}")).with_op(op).with_path(path))
+        }
     }
 }
