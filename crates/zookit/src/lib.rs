@@ -227,7 +227,7 @@
 //!
 //! For code without an async runtime, [`blocking::Client`] has the same
 //! operations as methods that block (`zk.get("/a")?`,
-//! `zk.create("/a", "x").ephemeral().send()?`). It runs the async client on
+//! `zk.create_with("/a", "x").ephemeral().send()?`). It runs the async client on
 //! a background thread of its own, so that the session stays alive while
 //! the caller blocks or sleeps; listeners and watch functions run on a
 //! callback thread and may call the client. Within an async runtime it

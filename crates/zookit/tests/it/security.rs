@@ -290,7 +290,7 @@ fn the_blocking_client_speaks_tls_and_sasl() {
     let me = zk.who_am_i().unwrap();
     assert!(me.iter().any(|i| i.auth_scheme == "x509"), "{me:?}");
     assert!(me.iter().any(|i| i.auth_scheme == "sasl" && i.user == "carol"), "{me:?}");
-    zk.create("/carol", "mine")
+    zk.create_with("/carol", "mine")
         .acl(vec![Acl::new(Perms::ALL, Id::new("sasl", "carol"))])
         .send()
         .unwrap();
