@@ -71,6 +71,7 @@ mod events;
 mod one_shot;
 mod persistent;
 mod pipeline;
+mod refresh;
 mod sync;
 mod tree;
 mod worker;
