@@ -264,6 +264,7 @@ mod retry;
 mod sasl;
 mod session;
 mod state;
+mod time;
 mod tls;
 mod transport;
 mod waiters;
@@ -286,6 +287,7 @@ pub use ops::{
 pub use retry::RetryPolicy;
 pub use sasl::SaslCredentials;
 pub use state::{ClientState, State};
+pub use time::UtcTime;
 pub use tls::TlsOptions;
 pub use watch::{PersistentWatch, Watch, WatchedEvent};
 pub use watchers::{

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use tokio::task::JoinHandle;
 
-use crate::callbacks::{Callback, CallbackResult, Callbacks, callback};
+use super::callbacks::{Callback, CallbackResult, Callbacks, callback};
 use crate::zk::WeakZooKeeper;
 use crate::{Error, Result, ZooKeeper};
 

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::callbacks::{Callback, CallbackResult, Callbacks, callback};
+use super::callbacks::{Callback, CallbackResult, Callbacks, callback};
 use crate::tree::{PROPERTY_LINK_SUFFIX, PropertyLink, resolve_link_target};
 use crate::value::{Map, Value, decode_node_data, encode_node_data};
 use crate::zk::WeakZooKeeper;
