@@ -28,7 +28,7 @@ impl ConnectOptions {
     /// Checks the global options; bad ones are usage errors.
     pub(crate) fn from_args(args: &GlobalArgs) -> Result<Self> {
         let parsed = ConnectString::parse(&args.connect).map_err(|e| {
-            CliError::usage(format!("bad connection string {:?}: {}", args.connect, e.kind()))
+            CliError::usage(format!("bad connection string {:?}: {}", args.connect, e.message()))
         })?;
         let auth = args
             .auth

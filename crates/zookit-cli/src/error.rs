@@ -84,12 +84,12 @@ impl CliError {
     /// Could not get a session with `hosts`.
     pub(crate) fn connect(hosts: &str, error: &zookit::Error) -> Self {
         let failure = match error.kind() {
-            ErrorKind::InvalidConnectString(_) | ErrorKind::InvalidArgument(_) => Failure::Usage,
+            ErrorKind::InvalidConnectString | ErrorKind::InvalidArgument => Failure::Usage,
             _ => Failure::ZooKeeper,
         };
         // The client's TLS messages name its API; say the options instead.
         let cause = error
-            .kind()
+            .message()
             .to_string()
             .replace("TlsOptions::key_password", "--tls-key-password")
             .replace("TlsOptions::ca_file", "--tls-ca or --tls-no-verify");
@@ -134,9 +134,9 @@ impl fmt::Display for CliError {
 impl From<zookit::Error> for CliError {
     fn from(error: zookit::Error) -> Self {
         let failure = match error.kind() {
-            ErrorKind::InvalidPath(_)
-            | ErrorKind::InvalidArgument(_)
-            | ErrorKind::InvalidConnectString(_) => Failure::Usage,
+            ErrorKind::InvalidPath
+            | ErrorKind::InvalidArgument
+            | ErrorKind::InvalidConnectString => Failure::Usage,
             _ => Failure::ZooKeeper,
         };
         Self {
@@ -175,12 +175,14 @@ mod tests {
 
     #[test]
     fn exit_codes() {
-        let no_node: CliError = zookit::Error::from_code(ErrorCode::NoNode).into();
+        let no_node: CliError = zookit::Error::from(ErrorCode::NoNode).into();
         assert_eq!(no_node.failure.exit_code(), 1);
         assert_eq!(no_node.code, Some("NoNode"));
-        let bad_input: CliError =
-            zookit::Error::new(ErrorKind::InvalidArgument("too big".into())).into();
-        assert_eq!(bad_input.failure.exit_code(), 2);
+        let bad_input = zookit::SaslCredentials::new("GSSAPI", "user", "password").unwrap_err();
+        assert_eq!(bad_input.kind(), ErrorKind::InvalidArgument);
+        assert_eq!(CliError::from(bad_input).failure.exit_code(), 2);
+        let bad_hosts = zookit::ConnectString::parse("zk:port").unwrap_err();
+        assert_eq!(CliError::from(bad_hosts).failure.exit_code(), 2);
         assert_eq!(CliError::usage("x").failure.exit_code(), 2);
         let pipe = CliError::stdout(&io::Error::from(io::ErrorKind::BrokenPipe));
         assert_eq!(pipe.failure.exit_code(), 0);

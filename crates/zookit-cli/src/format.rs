@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use zookit::join_path;
 
 use serde_json::{Map, Value, json};
-use zookit::{Acl, Perms, Stat};
+use zookit::{Acl, Perms, Stat, UtcTime};
 use zookit_registry::tree::Node;
 
 /// What kind of node a stat describes: `ephemeral` or `persistent` (the
@@ -54,17 +54,7 @@ pub(crate) fn stat_text(stat: &Stat) -> String {
 
 /// Milliseconds since the epoch as `2024-05-01T12:00:00.123Z`.
 pub(crate) fn format_time(millis: i64) -> String {
-    let seconds = millis.div_euclid(1000);
-    let ms = millis.rem_euclid(1000);
-    let days = seconds.div_euclid(86_400);
-    let in_day = seconds.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{ms:03}Z",
-        in_day / 3600,
-        in_day / 60 % 60,
-        in_day % 60
-    )
+    UtcTime::from_millis(millis).to_string()
 }
 
 /// The current time, formatted.
@@ -73,21 +63,6 @@ pub(crate) fn now() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
     format_time(millis)
-}
-
-/// The date of a day number (days since 1970-01-01), proleptic Gregorian
-/// (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 /// Permissions as zkCli's letters, in its order: `cdrwa`.

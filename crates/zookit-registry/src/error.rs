@@ -54,6 +54,10 @@ pub enum Error {
     /// A registration hook panicked; nothing was registered for the node.
     #[error("a registration hook panicked")]
     HookPanicked,
+    /// The helper was dropped (its client with it) while something still
+    /// used it, such as live properties.
+    #[error("the client is closed")]
+    Closed,
 }
 
 impl Error {

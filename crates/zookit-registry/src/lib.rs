@@ -170,35 +170,26 @@
 //! # }
 //! ```
 
-mod batch;
 pub mod blocking;
-mod callbacks;
-mod children;
-mod delete;
+mod builder;
 mod error;
-mod export;
-mod import;
-mod keeper;
-mod pipeline;
-mod properties;
+mod links;
+mod live;
+mod nodes;
 mod register;
-mod resolve;
+mod server_tree;
 pub mod tree;
 pub mod value;
-mod walk;
 mod zk;
 
-pub use callbacks::CallbackResult;
-pub use children::Children;
-pub use error::{Error, Result};
-pub use import::ImportReport;
-pub use properties::Properties;
-pub use register::RegisteringServer;
-pub use walk::{Walk, WalkEntry};
-pub use zk::{
-    CONNECTION_STRING_ENV, DEFAULT_CONNECTION_STRING, ZooKeeper, ZooKeeperBuilder,
-    default_connection_string,
+pub use builder::{
+    CONNECTION_STRING_ENV, DEFAULT_CONNECTION_STRING, ZooKeeperBuilder, default_connection_string,
 };
+pub use error::{Error, Result};
+pub use live::{CallbackResult, Children, Properties};
+pub use register::RegisteringServer;
+pub use server_tree::{ImportReport, Walk, WalkEntry};
+pub use zk::ZooKeeper;
 pub use zookit::acl::{open_acl_unsafe, read_acl_unsafe};
 
 /// The README's examples, compiled and run as doctests.

@@ -20,7 +20,7 @@ use crate::session::{Session, SessionConfig};
 use crate::state::{ClientState, State};
 use crate::waiters::{Registration, WatchSender};
 use crate::watch::{PersistentWatch, Watch, WatchGuard};
-use crate::{ClientBuilder, Error, ErrorKind, Result, TlsOptions};
+use crate::{ClientBuilder, Error, Result, TlsOptions};
 
 /// A ZooKeeper client: one session, kept alive across reconnects, shared
 /// by every clone of the handle.
@@ -148,17 +148,17 @@ impl Client {
                             }
                             ClientState::AuthFailed => {
                                 return Err(match &current.failure {
-                                    Some(failure) => Error::new(ErrorKind::Tls(failure.clone())),
+                                    Some(failure) => failure.duplicate(),
                                     None => Error::from_code(zookit_proto::ErrorCode::AuthFailed),
                                 });
                             }
-                            ClientState::Closed => return Err(Error::new(ErrorKind::Closed)),
+                            ClientState::Closed => return Err(Error::closed()),
                             ClientState::Connecting => {}
                         }
                     }
                 }
                 if snapshot.changed().await.is_err() {
-                    return Err(Error::new(ErrorKind::Closed));
+                    return Err(Error::closed());
                 }
             }
         };
@@ -176,8 +176,7 @@ impl Client {
             Ok(result) => result.map_err(|e| e.with_op("start")),
             Err(_) => {
                 self.stop().await?;
-                Err(Error::new(ErrorKind::Timeout(format!("no session within {timeout:?}")))
-                    .with_op("start"))
+                Err(Error::timeout(format!("no session within {timeout:?}")).with_op("start"))
             }
         }
     }
@@ -252,16 +251,16 @@ impl Client {
     /// next one goes to a server of the new list (shuffled unless the
     /// builder said not to randomize). The chroot cannot change: a string
     /// with another chroot fails with
-    /// [`InvalidConnectString`](ErrorKind::InvalidConnectString). Pointing a
+    /// [`InvalidConnectString`](crate::ErrorKind::InvalidConnectString). Pointing a
     /// client at another ensemble is undefined: its session is not there.
     pub fn set_hosts(&self, hosts: &str) -> Result<()> {
         let parsed = crate::ConnectString::parse(hosts)?;
         if parsed.chroot.as_deref() != self.chroot() {
-            return Err(Error::new(ErrorKind::InvalidConnectString(format!(
+            return Err(Error::invalid_connect_string(format!(
                 "set_hosts cannot change the chroot ({:?} to {:?})",
                 self.chroot().unwrap_or("/"),
                 parsed.chroot.as_deref().unwrap_or("/"),
-            ))));
+            )));
         }
         self.send(Command::SetHosts(parsed.hosts))
     }
@@ -329,18 +328,18 @@ impl Client {
     }
 
     fn send(&self, command: Command) -> Result<()> {
-        self.inner.commands.send(command).map_err(|_| Error::new(ErrorKind::Closed))
+        self.inner.commands.send(command).map_err(|_| Error::closed())
     }
 
     /// Validates a client path for `op` and returns the server path.
     pub(crate) fn server_path(&self, op: &'static str, path: &str) -> Result<String> {
-        validate_path(path).map_err(|e| Error::from(e).with_op(op))?;
+        validate_path(path).map_err(|e| Error::invalid_path(e).with_op(op))?;
         Ok(self.inner.options.chroot.apply(path))
     }
 
     /// Validates a path for a sequential create and returns the server path.
     pub(crate) fn server_sequential_path(&self, op: &'static str, path: &str) -> Result<String> {
-        validate_sequential_path(path).map_err(|e| Error::from(e).with_op(op))?;
+        validate_sequential_path(path).map_err(|e| Error::invalid_path(e).with_op(op))?;
         Ok(self.inner.options.chroot.apply(path))
     }
 
@@ -385,7 +384,7 @@ impl Client {
         self.send(Command::Submit { request, reply, watch }).map_err(context)?;
         match answer.await {
             Ok(result) => result.map_err(context),
-            Err(_) => Err(context(Error::new(ErrorKind::Closed))),
+            Err(_) => Err(context(Error::closed())),
         }
     }
 
@@ -423,7 +422,7 @@ impl Client {
         self.send(command).map_err(context)?;
         match answer.await {
             Ok(result) => result.map_err(context),
-            Err(_) => Err(context(Error::new(ErrorKind::Closed))),
+            Err(_) => Err(context(Error::closed())),
         }
     }
 }
@@ -457,7 +456,7 @@ impl WeakClient {
                 return Ok(());
             }
             if self.inner.strong_count() == 0 || snapshot.changed().await.is_err() {
-                return Err(Error::new(ErrorKind::Closed));
+                return Err(Error::closed());
             }
         }
     }

@@ -180,7 +180,7 @@ impl Driver {
             }
             Err(err) => {
                 debug!(error = %err.message, "connection failed");
-                self.session.connect_failed(self.now, err.fatal.then_some(err.message));
+                self.session.connect_failed(self.now, err.fatal);
             }
         }
         true
@@ -250,7 +250,8 @@ impl Driver {
     fn connection_failed(&mut self, error: Option<io::Error>) {
         debug!(error = ?error, "connection closed");
         let fatal = error.filter(is_certificate_failure).map(|err| {
-            format!("TLS with {} failed: {err}", self.server.as_deref().unwrap_or("the server"))
+            let server = self.server.as_deref().unwrap_or("the server");
+            crate::tls::failure(format!("TLS with {server} failed"), err)
         });
         self.transport = None;
         self.session.transport_closed(self.now, fatal);
@@ -340,7 +341,7 @@ impl Driver {
             session_timeout: self.session.negotiated_timeout(),
             server: self.server.clone().filter(|_| self.session.client_state().is_connected()),
             starts: self.session.starts(),
-            failure: self.session.failure().map(str::to_owned),
+            failure: self.session.failure().cloned(),
         };
         self.hub.publish(snapshot, change);
     }

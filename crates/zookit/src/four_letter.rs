@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 
 /// The most of an answer kept; servers answer in a few kilobytes.
 const MAX_ANSWER_LEN: u64 = 1 << 20;
@@ -21,9 +21,10 @@ const MAX_ANSWER_LEN: u64 = 1 << 20;
 ///
 /// # Errors
 ///
-/// [`ErrorKind::InvalidArgument`] if `word` is not four ASCII lowercase
-/// letters; [`ErrorKind::Timeout`] if the whole exchange takes longer than
-/// `timeout`; [`ErrorKind::Io`] if connecting, sending or receiving fails.
+/// [`InvalidArgument`](crate::ErrorKind::InvalidArgument) if `word` is not
+/// four ASCII lowercase letters; [`Timeout`](crate::ErrorKind::Timeout) if
+/// the whole exchange takes longer than `timeout`; [`Io`](crate::ErrorKind::Io)
+/// if connecting, sending or receiving fails.
 ///
 /// ```no_run
 /// # async fn f() -> zookit::Result<()> {
@@ -39,9 +40,9 @@ pub async fn four_letter_word(addr: SocketAddr, word: &str, timeout: Duration) -
     check_word(word)?;
     match tokio::time::timeout(timeout, exchange(addr, word)).await {
         Ok(answer) => answer,
-        Err(_elapsed) => Err(Error::new(ErrorKind::Timeout(format!(
-            "no answer to `{word}` from {addr} within {timeout:?}"
-        )))),
+        Err(_elapsed) => {
+            Err(Error::timeout(format!("no answer to `{word}` from {addr} within {timeout:?}")))
+        }
     }
 }
 
@@ -58,7 +59,7 @@ fn check_word(word: &str) -> Result<()> {
 /// Connects, sends `word` and reads the answer.
 async fn exchange(addr: SocketAddr, word: &str) -> Result<String> {
     let context = |what: &str, err: io::Error| {
-        Error::from(io::Error::new(err.kind(), format!("{what} {addr} for `{word}`: {err}")))
+        Error::io(err).with_detail(format!("{what} {addr} for `{word}`"))
     };
     let mut stream = TcpStream::connect(addr).await.map_err(|e| context("connecting to", e))?;
     stream.write_all(word.as_bytes()).await.map_err(|e| context("sending to", e))?;
@@ -148,10 +149,7 @@ mod tests {
         }
         for word in ["", "ruo", "ruokk", "RUOK", "ru0k", "ru k", "rüok", "éok"] {
             let err = check_word(word).err();
-            assert!(
-                matches!(err.as_ref().map(Error::kind), Some(ErrorKind::InvalidArgument(_))),
-                "{word}"
-            );
+            assert!(err.as_ref().is_some_and(Error::is_invalid_argument), "{word}");
         }
     }
 }

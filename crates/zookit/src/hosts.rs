@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 
 /// The port of a server whose entry names none.
 const DEFAULT_PORT: u16 = 2181;
@@ -121,10 +121,10 @@ impl ConnectString {
     /// Parses a connection string. No server at all (`""`, or a chroot
     /// alone such as `"/app"`) means [`DEFAULT_HOSTS`], as kazoo's default.
     ///
-    /// Fails with [`ErrorKind::InvalidConnectString`] naming the offending
-    /// entry: an empty one, a host with several colons outside brackets, a
-    /// port that is not a number from 1 to 65535, or a chroot that is not a
-    /// valid znode path.
+    /// Fails with [`InvalidConnectString`](crate::ErrorKind::InvalidConnectString)
+    /// naming the offending entry: an empty one, a host with several colons
+    /// outside brackets, a port that is not a number from 1 to 65535, or a
+    /// chroot that is not a valid znode path.
     pub fn parse(s: &str) -> Result<ConnectString> {
         let s = s.trim();
         let (list, chroot) = match s.find('/') {
@@ -137,7 +137,7 @@ impl ConnectString {
 }
 
 fn invalid(message: String) -> Error {
-    Error::new(ErrorKind::InvalidConnectString(message))
+    Error::invalid_connect_string(message)
 }
 
 /// The server a client connects to when given none: a local ZooKeeper on
@@ -203,7 +203,7 @@ mod tests {
         match ConnectString::parse(s) {
             Ok(cs) => panic!("{s:?} should not parse, got {cs:?}"),
             Err(err) => {
-                assert!(matches!(err.kind(), ErrorKind::InvalidConnectString(_)), "{err:?}");
+                assert_eq!(err.kind(), crate::ErrorKind::InvalidConnectString, "{err:?}");
                 err.to_string()
             }
         }

@@ -9,6 +9,7 @@ use bytes::Bytes;
 use tokio::sync::{mpsc, watch};
 use tracing::error;
 
+use crate::Error;
 use crate::state::{ClientState, State};
 
 /// A change of the session's state.
@@ -33,7 +34,7 @@ pub(crate) struct Snapshot {
     /// How many times the session was started.
     pub(crate) starts: u64,
     /// Why the session ended, when a failure (TLS) ended it.
-    pub(crate) failure: Option<String>,
+    pub(crate) failure: Option<Arc<Error>>,
 }
 
 /// Identifies a listener for [`Client::remove_listener`](crate::Client::remove_listener).

@@ -144,7 +144,7 @@ impl RetryPolicy {
             }
             let sleep = delays.next(&mut rand::rng());
             if !self.allows(tries, start.elapsed().saturating_add(sleep)) {
-                return Err(Error::new(ErrorKind::RetryFailed { attempts: tries, last: err }));
+                return Err(Error::retry_failed(tries, err));
             }
             self.sleep(sleep).await?;
         }
@@ -301,13 +301,14 @@ mod tests {
         move |_| Some(Error::from_code(code))
     }
 
-    fn kind<T>(result: &Result<T>) -> Option<&ErrorKind> {
+    fn kind<T>(result: &Result<T>) -> Option<ErrorKind> {
         result.as_ref().err().map(Error::kind)
     }
 
     fn gave_up_after<T>(result: &Result<T>) -> Option<(u32, Option<ErrorCode>)> {
-        match kind(result) {
-            Some(ErrorKind::RetryFailed { attempts, last }) => Some((*attempts, last.code())),
+        let err = result.as_ref().err()?;
+        match err.kind() {
+            ErrorKind::RetryFailed { attempts } => Some((attempts, err.code())),
             _ => None,
         }
     }
@@ -372,15 +373,12 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn never_retries_other_errors() {
         let errors = [
-            Error::new(ErrorKind::Closed),
+            Error::closed(),
             Error::from_code(ErrorCode::NoNode),
             Error::from_code(ErrorCode::NodeExists),
             Error::invalid_argument("bad"),
             // Already retried: not again, although its last error was.
-            Error::new(ErrorKind::RetryFailed {
-                attempts: 2,
-                last: Error::from_code(ErrorCode::ConnectionLoss),
-            }),
+            Error::retry_failed(2, Error::from_code(ErrorCode::ConnectionLoss)),
         ];
         for error in errors {
             let expected = error.to_string();

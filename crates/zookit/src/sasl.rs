@@ -6,7 +6,7 @@ use std::fmt;
 use md5::{Digest, Md5};
 use zeroize::Zeroizing;
 
-use crate::{Error, ErrorKind, Result};
+use crate::{Error, Result};
 
 /// The service ZooKeeper's SASL clients authenticate to.
 const SERVICE: &str = "zookeeper";
@@ -36,9 +36,9 @@ impl SaslCredentials {
         password: impl Into<String>,
     ) -> Result<Self> {
         if !mechanism.eq_ignore_ascii_case("DIGEST-MD5") {
-            return Err(Error::new(ErrorKind::InvalidArgument(format!(
+            return Err(Error::invalid_argument(format!(
                 "SASL mechanism {mechanism} is not supported (only DIGEST-MD5; GSSAPI/Kerberos is not)"
-            ))));
+            )));
         }
         Ok(Self::digest_md5(username, password))
     }
@@ -105,8 +105,8 @@ impl DigestMd5 {
     /// when the exchange is complete.
     pub(crate) fn step(&mut self, token: &[u8]) -> Result<Option<Vec<u8>>> {
         let failed = |why: &str| {
-            Error::new(ErrorKind::Code(zookit_proto::ErrorCode::AuthFailed))
-                .with_path(format!("SASL DIGEST-MD5: {why}"))
+            Error::from_code(zookit_proto::ErrorCode::AuthFailed)
+                .with_detail(format!("SASL DIGEST-MD5: {why}"))
         };
         let text =
             std::str::from_utf8(token).map_err(|_| failed("the server's token is not UTF-8"))?;

@@ -3,6 +3,7 @@
 //! offers.
 
 use std::fmt;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -29,8 +30,9 @@ impl Pem {
     fn read(&self, what: &str) -> Result<Vec<u8>> {
         match self {
             Pem::Bytes(bytes) => Ok(bytes.clone()),
-            Pem::File(path) => std::fs::read(path)
-                .map_err(|e| tls_error(format!("reading the {what} {}: {e}", path.display()))),
+            Pem::File(path) => std::fs::read(path).map_err(|e| {
+                Error::tls(format!("reading the {what} {}", path.display())).caused_by(e)
+            }),
         }
     }
 }
@@ -135,28 +137,26 @@ impl TlsOptions {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))
             .with_safe_default_protocol_versions()
-            .map_err(|e| tls_error(e.to_string()))?;
+            .map_err(cause)?;
         let verifier: Arc<dyn ServerCertVerifier> = if self.verify_certs {
             let ca = self.ca.as_ref().ok_or_else(|| {
-                tls_error(
-                    "verifying server certificates needs a CA certificate to trust".to_owned(),
-                )
+                Error::tls("verifying server certificates needs a CA certificate to trust")
             })?;
             let mut roots = RootCertStore::empty();
             for cert in CertificateDer::pem_slice_iter(&ca.read("CA bundle")?) {
                 let cert = cert.map_err(|e| {
-                    tls_error(format!("the CA bundle is not PEM certificates: {e}"))
+                    Error::tls("the CA bundle is not PEM certificates").caused_by(e)
                 })?;
                 roots
                     .add(cert)
-                    .map_err(|e| tls_error(format!("a CA certificate is unusable: {e}")))?;
+                    .map_err(|e| Error::tls("a CA certificate is unusable").caused_by(e))?;
             }
             if roots.is_empty() {
-                return Err(tls_error("the CA bundle holds no certificate".to_owned()));
+                return Err(Error::tls("the CA bundle holds no certificate"));
             }
             let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
                 .build()
-                .map_err(|e| tls_error(e.to_string()))?;
+                .map_err(cause)?;
             Arc::new(Verifier { webpki: Some(webpki), check_hostname: self.check_hostname })
         } else {
             Arc::new(Verifier { webpki: None, check_hostname: false })
@@ -166,10 +166,10 @@ impl TlsOptions {
             (Some(cert), Some(key)) => {
                 let chain = CertificateDer::pem_slice_iter(&cert.read("client certificate")?)
                     .collect::<std::result::Result<Vec<_>, _>>()
-                    .map_err(|e| tls_error(format!("the client certificate is not PEM: {e}")))?;
+                    .map_err(|e| Error::tls("the client certificate is not PEM").caused_by(e))?;
                 let key = self.private_key(&key.read("client key")?)?;
                 builder.with_client_auth_cert(chain, key).map_err(|e| {
-                    tls_error(format!("the client certificate or key is unusable: {e}"))
+                    Error::tls("the client certificate or key is unusable").caused_by(e)
                 })?
             }
             _ => builder.with_no_client_auth(),
@@ -181,21 +181,21 @@ impl TlsOptions {
         let text = String::from_utf8_lossy(pem);
         if text.contains("ENCRYPTED PRIVATE KEY") {
             let password = self.key_password.as_ref().ok_or_else(|| {
-                tls_error("the client key is encrypted and no key password was given".to_owned())
+                Error::tls("the client key is encrypted and no key password was given")
             })?;
             let (_, der) = pkcs8::der::pem::decode_vec(pem)
-                .map_err(|e| tls_error(format!("the encrypted client key is not PEM: {e}")))?;
+                .map_err(|e| Error::tls(format!("the encrypted client key is not PEM: {e}")))?;
             let encrypted = pkcs8::EncryptedPrivateKeyInfo::from_der(&der)
-                .map_err(|e| tls_error(format!("the encrypted client key is not PKCS#8: {e}")))?;
+                .map_err(|e| Error::tls(format!("the encrypted client key is not PKCS#8: {e}")))?;
             let decrypted = encrypted.decrypt(password.as_bytes()).map_err(|_| {
-                tls_error("the client key could not be decrypted (wrong password?)".to_owned())
+                Error::tls("the client key could not be decrypted (wrong password?)")
             })?;
             return Ok(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
                 decrypted.as_bytes().to_vec(),
             )));
         }
         PrivateKeyDer::from_pem_slice(pem)
-            .map_err(|e| tls_error(format!("the client key is not a PEM private key: {e}")))
+            .map_err(|e| Error::tls("the client key is not a PEM private key").caused_by(e))
     }
 }
 
@@ -217,14 +217,29 @@ impl fmt::Debug for TlsOptions {
     }
 }
 
-fn tls_error(message: String) -> Error {
-    Error::new(ErrorKind::Tls(message))
+/// A TLS error that is its cause and nothing more.
+fn cause(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Error {
+    Error::new(ErrorKind::Tls).caused_by(error)
+}
+
+/// A TLS connection that failed for `detail` (naming the host): the cause
+/// is the rustls error within the I/O error, if there is one.
+pub(crate) fn failure(detail: String, cause: io::Error) -> Error {
+    let tls = Error::tls(detail);
+    if cause.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) {
+        match cause.into_inner() {
+            Some(inner) => tls.caused_by(inner),
+            None => tls,
+        }
+    } else {
+        tls.caused_by(cause)
+    }
 }
 
 /// The server name to verify for `host`.
 pub(crate) fn server_name(host: &str) -> Result<ServerName<'static>> {
     ServerName::try_from(host.to_owned())
-        .map_err(|e| tls_error(format!("{host} is not a valid server name: {e}")))
+        .map_err(|e| Error::tls(format!("{host} is not a valid server name")).caused_by(e))
 }
 
 /// webpki verification, with kazoo's switches: no verification at all, or

@@ -12,8 +12,9 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
+use crate::Error;
 use crate::hosts::HostPort;
-use crate::tls::server_name;
+use crate::tls::{self, server_name};
 
 /// A connection to a server.
 #[derive(Debug)]
@@ -37,9 +38,9 @@ impl Transport {
 pub(crate) struct TransportError {
     /// What happened, naming the host.
     pub(crate) message: String,
-    /// Whether trying again cannot help: the TLS peer was refused (or
-    /// refused us) for its certificate.
-    pub(crate) fatal: bool,
+    /// Set when trying again cannot help (the TLS peer was refused, or
+    /// refused us, for its certificate): the error that says why.
+    pub(crate) fatal: Option<Error>,
 }
 
 /// Whether an I/O error is a TLS certificate failure, which no retry fixes.
@@ -72,7 +73,7 @@ pub(crate) async fn connect(
     timeout: Duration,
     tls: Option<Arc<ClientConfig>>,
 ) -> Result<Transport, TransportError> {
-    let plain = |message: String| TransportError { message, fatal: false };
+    let plain = |message: String| TransportError { message, fatal: None };
     let attempt = async {
         let mut last = None;
         let mut stream = None;
@@ -95,13 +96,15 @@ pub(crate) async fn connect(
         stream.set_nodelay(true).map_err(|e| plain(format!("connecting to {host}: {e}")))?;
         let Some(config) = tls else { return Ok(Transport::Plain(stream)) };
         let name = server_name(&host.host)
-            .map_err(|e| TransportError { message: e.to_string(), fatal: true })?;
+            .map_err(|e| TransportError { message: e.to_string(), fatal: Some(e) })?;
         match TlsConnector::from(config).connect(name, stream).await {
             Ok(stream) => Ok(Transport::Tls(Box::new(stream))),
-            Err(err) => Err(TransportError {
-                fatal: is_certificate_failure(&err),
-                message: format!("TLS handshake with {host} failed: {err}"),
-            }),
+            Err(err) => {
+                let detail = format!("TLS handshake with {host} failed");
+                let message = format!("{detail}: {err}");
+                let fatal = is_certificate_failure(&err).then(|| tls::failure(detail, err));
+                Err(TransportError { message, fatal })
+            }
         }
     };
     tokio::time::timeout(timeout, attempt)

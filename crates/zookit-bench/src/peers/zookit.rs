@@ -109,16 +109,16 @@ fn blocking_crud(client: &blocking::Client, job: &Job, prefix: &str, n: u64) -> 
     let value = job.value();
     let paths: Vec<String> = (0..n).map(|i| format!("{}/{prefix}{i}", job.path)).collect();
     for path in &paths {
-        client.create(path, &value).send()?;
+        client.create(path, &value)?;
     }
     for path in &paths {
         client.get(path)?;
     }
     for path in &paths {
-        client.set(path, &value).send()?;
+        client.set(path, &value)?;
     }
     for path in &paths {
-        client.delete(path).send()?;
+        client.delete(path)?;
     }
     Ok(())
 }
@@ -139,7 +139,7 @@ fn blocking_mixed(client: &blocking::Client, job: &Job, s: u64, first: u64, n: u
         let (node, set) = job.parallel_op(s, j);
         let path = job.data_path(node);
         if set {
-            client.set(&path, &value).send()?;
+            client.set(&path, &value)?;
         } else {
             client.get(&path)?;
         }

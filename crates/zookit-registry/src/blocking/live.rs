@@ -2,7 +2,7 @@
 //! on the blocking client's callback thread.
 
 use crate::Result;
-use crate::callbacks::{CallbackResult, callback};
+use crate::live::callbacks::{CallbackResult, callback};
 use crate::value::{Map, Value};
 
 use super::ZooKeeper;

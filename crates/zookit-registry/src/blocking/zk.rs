@@ -8,9 +8,9 @@ use bytes::Bytes;
 use zookit::blocking::Blocking;
 use zookit::{Acl, Stat};
 
-use crate::callbacks::Runner;
+use crate::builder::start_session;
+use crate::live::callbacks::Runner;
 use crate::value::Map;
-use crate::zk::start_session;
 use crate::{Error, RegisteringServer, Result};
 
 /// zc.zk's `ZooKeeper` helper, blocking: each method runs the async

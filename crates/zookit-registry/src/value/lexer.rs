@@ -1,7 +1,7 @@
 //! Tokens of a Python literal expression, following Python 3's lexical rules
 //! for the tokens literals are made of.
 
-use super::literal::LiteralError;
+use super::error::LiteralError;
 
 /// One token, with the (1-based, in characters) column it starts at.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,23 +1,8 @@
 //! Parsing property values written as Python literals.
 
+use super::error::LiteralError;
 use super::lexer::{Token, TokenKind, tokenize};
 use super::{Map, Value, python_float_repr};
-
-/// Why a Python literal could not be read as a property value.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message} (column {column})")]
-pub struct LiteralError {
-    /// What is wrong.
-    pub message: String,
-    /// The 1-based column (in characters) of the expression where it is.
-    pub column: usize,
-}
-
-impl LiteralError {
-    pub(crate) fn new(message: impl Into<String>, column: usize) -> Self {
-        Self { message: message.into(), column }
-    }
-}
 
 /// How deeply brackets and unary signs may nest.
 const MAX_DEPTH: usize = 100;

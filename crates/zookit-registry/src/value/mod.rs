@@ -14,14 +14,16 @@
 //!   and node data exactly as zc.zk's `encode` and `decode` do, and
 //!   [`to_json_text`] is the JSON half of that (Python's `json.dumps`).
 
+mod error;
 mod json;
 mod lexer;
 mod literal;
 mod printable;
 mod repr;
 
+pub use error::LiteralError;
 pub use json::{JsonStyle, decode_node_data, encode_node_data, to_json_text, to_json_text_with};
-pub use literal::{LiteralError, parse_python_literal};
+pub use literal::parse_python_literal;
 pub use repr::{python_float_repr, python_repr, python_str_repr};
 
 /// A property value: any JSON value.

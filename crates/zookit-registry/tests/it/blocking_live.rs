@@ -101,7 +101,7 @@ fn live_callbacks_go_on_across_a_cut_and_a_session_expiry() {
     let direct = zookit::blocking::Client::connect(shared().connect_string_with_chroot(&chroot))
         .expect("connects directly");
     direct.ensure_path("/providers").unwrap();
-    direct.create("/config", r#"{"v":0}"#).send().unwrap();
+    direct.create("/config", r#"{"v":0}"#).unwrap();
     let zk = ZooKeeper::builder()
         .hosts(format!("{}{chroot}", proxy.addr()))
         .client(zookit::blocking::Client::builder("").auth("digest", "owner:owner-secret"))
@@ -136,8 +136,8 @@ fn live_callbacks_go_on_across_a_cut_and_a_session_expiry() {
     proxy.refuse();
     proxy.drop_connections();
     eventually_blocking("disconnected", || !zk.client().connected());
-    direct.set("/config", r#"{"v":1}"#).send().unwrap();
-    direct.create("/providers/10.0.0.2:80", "").ephemeral().send().unwrap();
+    direct.set("/config", r#"{"v":1}"#).unwrap();
+    direct.create_with("/providers/10.0.0.2:80", "").ephemeral().send().unwrap();
     proxy.pass();
     eventually_blocking("the new provider", || names_are(&["10.0.0.1:80", "10.0.0.2:80"]));
     eventually_blocking("the new configuration", || version_is(1));
@@ -147,7 +147,7 @@ fn live_callbacks_go_on_across_a_cut_and_a_session_expiry() {
     // comes back, with its ACL, in a new one; the callbacks go on.
     expire_session(&proxy, (session, password));
     assert!(direct.exists(node).unwrap().is_none(), "gone with the session");
-    direct.set("/config", r#"{"v":2}"#).send().unwrap();
+    direct.set("/config", r#"{"v":2}"#).unwrap();
     proxy.pass();
     eventually_blocking("re-registered", || direct.exists(node).unwrap().is_some());
     let new_session = zk.client().client_id().unwrap().0;
@@ -162,8 +162,8 @@ fn live_callbacks_go_on_across_a_cut_and_a_session_expiry() {
     });
 
     // Watches are set in the new session.
-    direct.set("/config", r#"{"v":3}"#).send().unwrap();
-    direct.delete("/providers/10.0.0.2:80").send().unwrap();
+    direct.set("/config", r#"{"v":3}"#).unwrap();
+    direct.delete("/providers/10.0.0.2:80").unwrap();
     eventually_blocking("a change in the new session", || version_is(3));
     eventually_blocking("a provider gone in the new session", || names_are(&["10.0.0.1:80"]));
     assert!(names.lock().unwrap().iter().all(|(thread, _)| *thread == callback_thread));
@@ -190,7 +190,7 @@ fn every_call_is_bounded_by_the_command_timeout() {
         zookit_registry::Error::ZooKeeper(cause) => cause,
         other => panic!("expected a ZooKeeper error, got {other:?}"),
     };
-    assert!(matches!(cause.kind(), zookit::ErrorKind::Timeout(_)), "{err}");
+    assert_eq!(cause.kind(), zookit::ErrorKind::Timeout, "{err}");
     assert_eq!(cause.op(), Some("export_tree"));
     let mut walk = zk.walk("/", true, false);
     assert!(walk.next().unwrap().is_err(), "a step that timed out");

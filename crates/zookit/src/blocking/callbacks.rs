@@ -11,7 +11,7 @@ use std::thread::{self, ThreadId};
 
 use tokio::sync::oneshot;
 
-use crate::Result;
+use crate::{Error, Result};
 
 /// A queued callback.
 pub(crate) type Job = Box<dyn FnOnce() + Send>;
@@ -31,8 +31,9 @@ impl CallbackThread {
     /// Starts the thread.
     pub(crate) fn start() -> Result<Self> {
         let (jobs, queue) = mpsc::channel::<Job>();
-        let thread =
-            thread::Builder::new().name("zookit-callbacks".to_owned()).spawn(move || {
+        let thread = thread::Builder::new()
+            .name("zookit-callbacks".to_owned())
+            .spawn(move || {
                 for job in queue {
                     if let Err(panic) = catch_unwind(AssertUnwindSafe(job)) {
                         tracing::error!(
@@ -41,7 +42,8 @@ impl CallbackThread {
                         );
                     }
                 }
-            })?;
+            })
+            .map_err(Error::io)?;
         Ok(Self { jobs, thread: thread.thread().id() })
     }
 

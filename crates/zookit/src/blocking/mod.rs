@@ -3,8 +3,11 @@
 //!
 //! [`Client`] has the operations, options, states and listeners of the
 //! async [`crate::Client`], as methods that block until their answer comes.
-//! Operations with options are builders ended by `send()` (a transaction by
-//! `commit()`); watches are waited for or given a function.
+//! The plain call does the work (`zk.create(path, data)?`,
+//! `zk.delete(path)?`); a write with options is the async client's builder,
+//! made by the `_with` form and ended by `send()`
+//! (`zk.create_with(path, data).ephemeral().send()?`; a transaction by
+//! `commit()`). Watches are waited for or given a function.
 //!
 //! # Walk-through (kazoo's basic usage, blocking)
 //!
@@ -28,7 +31,7 @@
 //!
 //! // Create, read, update, delete.
 //! zk.ensure_path("/my/favorite")?;
-//! zk.create("/my/favorite/node", "a value").send()?;
+//! zk.create("/my/favorite/node", "a value")?;
 //! if let Some(stat) = zk.exists("/my/favorite")? {
 //!     println!("version {}", stat.version);
 //! }
@@ -36,8 +39,10 @@
 //! println!("version {}, data {:?}", stat.version, data);
 //! let children = zk.get_children("/my/favorite")?;
 //! println!("{} children: {children:?}", children.len());
-//! zk.set("/my/favorite/node", "some data").send()?;
-//! zk.delete("/my/favorite/node").send()?;
+//! zk.set("/my/favorite/node", "some data")?;
+//! zk.delete("/my/favorite/node")?;
+//! let member = zk.create_with("/my/members/m-", "").ephemeral().sequential().makepath().send()?;
+//! println!("joined as {member}");
 //!
 //! // Retry after a connection loss.
 //! let (data, _) = zk.retry(|| zk.get("/my/favorite"))?;

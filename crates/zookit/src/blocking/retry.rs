@@ -10,7 +10,7 @@ use std::sync::mpsc;
 use tokio::runtime::Handle;
 use tokio::sync::oneshot;
 
-use crate::{Error, ErrorKind, Result, RetryPolicy};
+use crate::{Error, Result, RetryPolicy};
 
 /// What the policy's loop asks of the calling thread.
 enum Turn<T> {
@@ -37,10 +37,10 @@ pub(crate) fn run<T: Send + 'static>(
                 let asked = tries.send(Turn::Try(reply)).is_ok();
                 async move {
                     if !asked {
-                        return Err(Error::new(ErrorKind::Closed));
+                        return Err(Error::closed());
                     }
                     // No answer: the operation panicked; nothing to retry.
-                    answer.await.unwrap_or_else(|_| Err(Error::new(ErrorKind::Closed)))
+                    answer.await.unwrap_or_else(|_| Err(Error::closed()))
                 }
             })
             .await;
@@ -53,7 +53,7 @@ pub(crate) fn run<T: Send + 'static>(
             }
             Ok(Turn::Done(outcome)) => return outcome,
             // The loop was dropped unfinished: the runtime is gone.
-            Err(_) => return Err(Error::new(ErrorKind::Closed)),
+            Err(_) => return Err(Error::closed()),
         }
     }
 }
@@ -92,7 +92,7 @@ mod tests {
         });
         let err = result.unwrap_err();
         assert!(
-            matches!(err.kind(), ErrorKind::RetryFailed { attempts: 2, .. }),
+            matches!(err.kind(), crate::ErrorKind::RetryFailed { attempts: 2 }),
             "{err} after {tries} tries"
         );
         assert!(start.elapsed() >= Duration::from_millis(60), "slept between the tries");

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use tokio::runtime::Handle;
 use tokio::sync::oneshot;
 
-use crate::{Error, ErrorKind, Result};
+use crate::{Error, Result};
 
 /// What a blocking call made from within an async runtime is told.
 pub(crate) const WITHIN_RUNTIME: &str = "zookit::blocking::Client was called from within an async \
@@ -38,29 +38,33 @@ impl RuntimeThread {
     pub(crate) fn start() -> Result<Self> {
         let (handle_sender, handle_receiver) = mpsc::sync_channel(1);
         let (shutdown, farewell) = oneshot::channel::<Farewell>();
-        let thread = thread::Builder::new().name("zookit-runtime".to_owned()).spawn(move || {
-            let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                Ok(runtime) => runtime,
-                Err(err) => {
-                    let _ = handle_sender.send(Err(err));
+        let thread = thread::Builder::new()
+            .name("zookit-runtime".to_owned())
+            .spawn(move || {
+                let runtime =
+                    match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                        Ok(runtime) => runtime,
+                        Err(err) => {
+                            let _ = handle_sender.send(Err(err));
+                            return;
+                        }
+                    };
+                if handle_sender.send(Ok(runtime.handle().clone())).is_err() {
                     return;
                 }
-            };
-            if handle_sender.send(Ok(runtime.handle().clone())).is_err() {
-                return;
-            }
-            runtime.block_on(async move {
-                if let Ok(farewell) = farewell.await {
-                    farewell.await;
-                }
-            });
-            // Dropping the runtime cancels every task left, such as the
-            // driver of the closed session.
-        })?;
+                runtime.block_on(async move {
+                    if let Ok(farewell) = farewell.await {
+                        farewell.await;
+                    }
+                });
+                // Dropping the runtime cancels every task left, such as the
+                // driver of the closed session.
+            })
+            .map_err(Error::io)?;
         match handle_receiver.recv() {
             Ok(Ok(handle)) => Ok(Self { handle, shutdown: Some(shutdown), thread: Some(thread) }),
-            Ok(Err(err)) => Err(err.into()),
-            Err(_) => Err(Error::new(ErrorKind::Closed)),
+            Ok(Err(err)) => Err(Error::io(err)),
+            Err(_) => Err(Error::closed()),
         }
     }
 
@@ -140,12 +144,12 @@ where
             // The operation may or may not have been applied, as after a
             // connection loss; it is not waited for any longer.
             task.abort();
-            Err(context(Error::new(ErrorKind::Timeout(format!(
+            Err(context(Error::timeout(format!(
                 "no answer within {bound:?} (the blocking client's command timeout)"
-            )))))
+            ))))
         }
         // The task was dropped unfinished: the runtime is gone.
-        Err(RecvTimeoutError::Disconnected) => Err(context(Error::new(ErrorKind::Closed))),
+        Err(RecvTimeoutError::Disconnected) => Err(context(Error::closed())),
     }
 }
 
@@ -210,7 +214,7 @@ mod tests {
         })
         .unwrap_err();
         assert!(start.elapsed() < Duration::from_secs(5));
-        assert!(matches!(err.kind(), ErrorKind::Timeout(_)), "{err}");
+        assert!(err.is_timeout(), "{err}");
         assert_eq!((err.op(), err.path()), (Some("getData"), Some("/a")));
     }
 
@@ -232,7 +236,7 @@ mod tests {
     fn refuses_to_block_within_a_runtime() {
         let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
         let err = runtime.block_on(async { refuse_within_runtime("get") }).unwrap_err();
-        assert!(matches!(err.kind(), ErrorKind::InvalidArgument(_)), "{err}");
+        assert!(err.is_invalid_argument(), "{err}");
         assert!(err.to_string().contains("use zookit::Client there"), "{err}");
         assert!(refuse_within_runtime("get").is_ok());
     }

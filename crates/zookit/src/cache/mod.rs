@@ -65,12 +65,13 @@
 //! A cache does not keep its client alive: once the application has dropped
 //! every handle of the client, the session closes and the cache ends (its
 //! streams end after [`TreeEvent::ConnectionLost`]; queries fail with
-//! [`ErrorKind::Closed`]).
+//! [`Closed`](crate::ErrorKind::Closed)).
 
 mod events;
 mod one_shot;
 mod persistent;
 mod pipeline;
+mod refresh;
 mod sync;
 mod tree;
 mod worker;
@@ -89,7 +90,7 @@ use self::one_shot::OneShot;
 use self::persistent::Persistent;
 use self::tree::Tree;
 use self::worker::{Strategy, Worker, WorkerParts, session_id};
-use crate::{Client, Error, ErrorKind, Result};
+use crate::{Client, Error, Result};
 
 /// The default of [`TreeCacheBuilder::max_in_flight`].
 const DEFAULT_MAX_IN_FLIGHT: usize = 512;
@@ -172,7 +173,7 @@ impl TreeCacheBuilder {
     /// Fails if the root is not a valid path, or the watch cannot be set
     /// (e.g. the client is closed).
     pub async fn start(self) -> Result<TreeCache> {
-        validate_path(&self.root)?;
+        validate_path(&self.root).map_err(Error::invalid_path)?;
         let client = self.client;
         let changes = client.state_changes();
         let state = client.state();
@@ -281,12 +282,12 @@ impl TreeCache {
     }
 
     /// Waits until the initial load is complete. Fails with
-    /// [`ErrorKind::Closed`] if the cache closes first.
+    /// [`Closed`](crate::ErrorKind::Closed) if the cache closes first.
     pub async fn initialized(&self) -> Result<()> {
         let mut initialized = self.initialized.clone();
         match initialized.wait_for(|done| *done).await {
             Ok(_) => Ok(()),
-            Err(_) => Err(Error::new(ErrorKind::Closed)),
+            Err(_) => Err(Error::closed()),
         }
     }
 
@@ -296,7 +297,7 @@ impl TreeCache {
 
     /// The tree, for a query of `path`: a valid path inside it, and open.
     fn query(&self, path: &str) -> Result<RwLockReadGuard<'_, Tree>> {
-        validate_path(path)?;
+        validate_path(path).map_err(Error::invalid_path)?;
         let root = &self.shared.root;
         if !zookit_proto::is_within(root, path) {
             return Err(Error::invalid_argument(format!(
@@ -306,7 +307,7 @@ impl TreeCache {
         }
         let tree = self.read();
         if tree.is_closed() {
-            return Err(Error::new(ErrorKind::Closed).with_path(path));
+            return Err(Error::closed().with_path(path));
         }
         Ok(tree)
     }
@@ -314,9 +315,10 @@ impl TreeCache {
     /// The cached data and stat of `path`; `None` if it is not in the
     /// cache (it does not exist, or is not loaded yet).
     ///
-    /// Fails with [`ErrorKind::InvalidArgument`] for a path outside the
-    /// tree, [`ErrorKind::InvalidPath`] for an invalid one, and
-    /// [`ErrorKind::Closed`] once the cache is closed.
+    /// Fails with [`InvalidArgument`](crate::ErrorKind::InvalidArgument)
+    /// for a path outside the tree, [`InvalidPath`](crate::ErrorKind::InvalidPath)
+    /// for an invalid one, and [`Closed`](crate::ErrorKind::Closed) once the
+    /// cache is closed.
     pub fn get_data(&self, path: &str) -> Result<Option<(Bytes, Stat)>> {
         Ok(self.query(path)?.get(path).map(|node| (node.data.clone(), node.stat)))
     }
@@ -344,8 +346,8 @@ impl TreeCache {
 
     /// Stops the cache: its watches are dropped (and removed from the
     /// server), its contents cleared, and its event streams end. Queries
-    /// fail with [`ErrorKind::Closed`] from then on. Dropping the cache
-    /// does the same in the background.
+    /// fail with [`Closed`](crate::ErrorKind::Closed) from then on. Dropping
+    /// the cache does the same in the background.
     pub async fn close(&self) {
         let stop = self.stop.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
         if let Some(stop) = stop {

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use tokio::sync::mpsc;
 use tracing::trace;
 
-use super::worker::Refresh;
+use super::refresh::Refresh;
 use crate::{Watch, WatchedEvent};
 
 /// The kinds of one-shot watches the cache sets.

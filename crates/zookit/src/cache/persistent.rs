@@ -15,7 +15,7 @@
 use tracing::debug;
 use zookit_proto::EventType;
 
-use super::worker::Refresh;
+use super::refresh::Refresh;
 use crate::{PersistentWatch, WatchedEvent};
 
 /// The persistent recursive watch of a cache.

@@ -21,25 +21,11 @@ use super::events::TreeEvent;
 use super::one_shot::{Kind, OneShot};
 use super::persistent::Persistent;
 use super::pipeline::{Pipeline, Request};
+use super::refresh::Refresh;
 use super::sync::{Descend, WalkId, Walks};
 use super::tree::{Applied, Tree};
 use crate::client::WeakClient;
 use crate::{Client, Error, PersistentWatch, Result, State, StateChange, StateChanges, Watch};
-
-/// What a watch event asks for.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) enum Refresh {
-    /// Read the node's data (and set its data watch, one-shot).
-    Data(String),
-    /// Read the node's children and load the new ones (and set its
-    /// children watch, one-shot).
-    Children(String),
-    /// Load the node and everything below it.
-    Load(String),
-    /// Walk the whole tree again: the persistent watch was reset after a
-    /// reconnect, and what changed meanwhile is unknown.
-    Resync,
-}
 
 /// How the cache watches the tree.
 #[derive(Debug)]

@@ -73,9 +73,13 @@ impl Client {
         let server = self
             .server()
             .ok_or_else(|| Error::from_code(ErrorCode::ConnectionLoss).with_op("command"))?;
-        let addr = tokio::net::lookup_host(server.as_str()).await?.next().ok_or_else(|| {
-            Error::new(ErrorKind::InvalidConnectString(format!("{server} resolves to no address")))
-        })?;
+        let addr = tokio::net::lookup_host(server.as_str())
+            .await
+            .map_err(|e| Error::io(e).with_op("command"))?
+            .next()
+            .ok_or_else(|| {
+                Error::invalid_connect_string(format!("{server} resolves to no address"))
+            })?;
         four_letter_word(addr, word, COMMAND_TIMEOUT).await.map_err(|e| e.with_op("command"))
     }
 
@@ -91,15 +95,16 @@ impl Client {
                 Ok(srvr) => match parse_server_version(&srvr) {
                     Some(version) => return Ok(version),
                     None => (
-                        Error::invalid_argument(format!(
-                            "no version in the server's srvr answer: {srvr:?}"
-                        ))
-                        .with_op("command"),
+                        Error::new(ErrorKind::UnexpectedReply)
+                            .with_detail(format!(
+                                "no version in the server's srvr answer: {srvr:?}"
+                            ))
+                            .with_op("command"),
                         true,
                     ),
                 },
                 Err(e) => {
-                    let retryable = e.is_connection_loss() || matches!(e.kind(), ErrorKind::Io(_));
+                    let retryable = e.is_connection_loss() || e.kind() == ErrorKind::Io;
                     (e, retryable)
                 }
             };

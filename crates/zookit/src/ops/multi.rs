@@ -11,7 +11,9 @@ use super::read::unexpected;
 use crate::{Client, Error, ErrorKind, Result};
 
 /// A transaction: operations committed atomically, all or none
-/// ([`Client::transaction`], kazoo's `TransactionRequest`).
+/// ([`Client::transaction`], kazoo's `TransactionRequest`; the blocking
+/// client's [`transaction`](crate::blocking::Client::transaction) makes the
+/// same builder, whose `commit` blocks).
 ///
 /// ```no_run
 /// # async fn example(client: zookit::Client) -> zookit::Result<()> {
@@ -33,13 +35,22 @@ use crate::{Client, Error, ErrorKind, Result};
 /// ```
 #[must_use = "a transaction does nothing unless committed"]
 #[doc(alias("TransactionRequest", "CuratorTransaction"))]
-pub struct Transaction<'a> {
-    client: &'a Client,
-    ops: Vec<Op>,
-    /// The client paths of the ops, for results and errors.
-    paths: Vec<String>,
-    /// The first invalid argument, reported by `commit`.
-    invalid: Option<Error>,
+pub struct Transaction<'a, C = Client> {
+    pub(crate) client: &'a C,
+    pub(crate) ops: TransactionOps,
+}
+
+/// The operations of a [`Transaction`], in order, with the paths as the
+/// caller wrote them: checked and sent by `commit`.
+#[derive(Default)]
+pub(crate) struct TransactionOps(Vec<(String, TransactionOp)>);
+
+/// One operation of a transaction, its path aside.
+enum TransactionOp {
+    Create { data: Bytes, mode: CreateMode, acl: Option<Vec<Acl>> },
+    Delete { version: i32 },
+    SetData { data: Bytes, version: i32 },
+    Check { version: i32 },
 }
 
 /// What one operation of a committed transaction did.
@@ -114,96 +125,133 @@ impl<'r> IntoIterator for &'r TransactionResults {
     }
 }
 
-impl<'a> Transaction<'a> {
-    pub(crate) fn new(client: &'a Client) -> Self {
-        Self { client, ops: Vec::new(), paths: Vec::new(), invalid: None }
+impl<'a, C> Transaction<'a, C> {
+    pub(crate) fn new(client: &'a C) -> Self {
+        Self { client, ops: TransactionOps::default() }
     }
 
-    fn push(mut self, path: &str, op: impl FnOnce(String) -> Op) -> Self {
-        match self.client.server_path("multi", path) {
-            Ok(server_path) => self.ops.push(op(server_path)),
-            Err(e) => {
-                self.invalid.get_or_insert(e.with_op("multi"));
-            }
-        }
-        self.paths.push(path.to_owned());
+    fn push(mut self, path: &str, op: TransactionOp) -> Self {
+        self.ops.0.push((path.to_owned(), op));
         self
     }
 
     /// Adds a create of `path` with `mode` and the default ACL.
     pub fn create(self, path: &str, data: impl AsRef<[u8]>, mode: CreateMode) -> Self {
-        let acl = self.client.default_acl().to_vec();
-        self.create_with_acl(path, data, mode, acl)
+        let data = Bytes::copy_from_slice(data.as_ref());
+        self.push(path, TransactionOp::Create { data, mode, acl: None })
     }
 
     /// Adds a create of `path` with `mode` and `acl`. TTL modes are not
     /// available in transactions.
     pub fn create_with_acl(
-        mut self,
+        self,
         path: &str,
         data: impl AsRef<[u8]>,
         mode: CreateMode,
         acl: Vec<Acl>,
     ) -> Self {
-        if mode.is_ttl() {
-            self.invalid.get_or_insert(
-                Error::invalid_argument("TTL nodes cannot be created in a transaction")
-                    .with_path(path),
-            );
-        }
         let data = Bytes::copy_from_slice(data.as_ref());
-        self.push(path, |path| {
-            let request = CreateRequest { path, data, acl, mode };
-            if mode.is_container() { Op::CreateContainer(request) } else { Op::Create(request) }
-        })
+        self.push(path, TransactionOp::Create { data, mode, acl: Some(acl) })
     }
 
     /// Adds a delete of `path` at `version` (-1 for any).
     pub fn delete(self, path: &str, version: i32) -> Self {
-        self.push(path, |path| Op::Delete(DeleteRequest { path, version }))
+        self.push(path, TransactionOp::Delete { version })
     }
 
     /// Adds a set of `path`'s data at `version` (-1 for any).
     pub fn set_data(self, path: &str, data: impl AsRef<[u8]>, version: i32) -> Self {
         let data = Bytes::copy_from_slice(data.as_ref());
-        self.push(path, |path| Op::SetData(SetDataRequest { path, data, version }))
+        self.push(path, TransactionOp::SetData { data, version })
     }
 
     /// Adds a check that `path` is at `version`.
     pub fn check(self, path: &str, version: i32) -> Self {
-        self.push(path, |path| Op::Check(CheckVersionRequest { path, version }))
+        self.push(path, TransactionOp::Check { version })
     }
+}
 
+impl Transaction<'_> {
     /// Commits the operations atomically, all or none: see
     /// [`TransactionResults`]. Fails as a whole only when the request did
     /// not get an answer (or an argument was invalid: nothing was sent).
     #[doc(alias("commit_async"))]
     pub async fn commit(self) -> Result<TransactionResults> {
-        if let Some(invalid) = self.invalid {
-            return Err(invalid);
+        self.ops.commit(self.client).await
+    }
+}
+
+impl TransactionOps {
+    /// The path of the first operation (for errors about the whole).
+    pub(crate) fn first_path(&self) -> &str {
+        self.0.first().map_or("", |(path, _)| path.as_str())
+    }
+
+    /// The operations to send on `client`; the first invalid argument
+    /// fails them all.
+    fn requests(&mut self, client: &Client) -> Result<Vec<Op>> {
+        let mut ops = Vec::with_capacity(self.0.len());
+        for (path, op) in &mut self.0 {
+            let path = path.as_str();
+            if let TransactionOp::Create { mode, .. } = op {
+                if mode.is_ttl() {
+                    let message = "TTL nodes cannot be created in a transaction";
+                    return Err(Error::invalid_argument(message).with_path(path));
+                }
+            }
+            let path = client.server_path("multi", path).map_err(|e| e.with_op("multi"))?;
+            ops.push(match op {
+                TransactionOp::Create { data, mode, acl } => {
+                    let acl = acl.take().unwrap_or_else(|| client.default_acl().to_vec());
+                    let (data, mode) = (std::mem::take(data), *mode);
+                    let request = CreateRequest { path, data, acl, mode };
+                    if mode.is_container() {
+                        Op::CreateContainer(request)
+                    } else {
+                        Op::Create(request)
+                    }
+                }
+                TransactionOp::Delete { version } => {
+                    Op::Delete(DeleteRequest { path, version: *version })
+                }
+                TransactionOp::SetData { data, version } => Op::SetData(SetDataRequest {
+                    path,
+                    data: std::mem::take(data),
+                    version: *version,
+                }),
+                TransactionOp::Check { version } => {
+                    Op::Check(CheckVersionRequest { path, version: *version })
+                }
+            });
         }
-        let first_path = self.paths.first().cloned().unwrap_or_default();
-        let request = Request::Multi(MultiRequest { ops: self.ops });
-        let Response::Multi(response) = self.client.call("multi", &first_path, request).await?
-        else {
-            return Err(unexpected("multi", &first_path, &Response::Empty));
+        Ok(ops)
+    }
+
+    /// Commits the operations on `client`.
+    pub(crate) async fn commit(mut self, client: &Client) -> Result<TransactionResults> {
+        let ops = self.requests(client)?;
+        let first_path = self.first_path().to_owned();
+        let request = Request::Multi(MultiRequest { ops });
+        let response = match client.call("multi", &first_path, request).await? {
+            Response::Multi(response) => response,
+            other => return Err(unexpected("multi", &first_path, &other)),
         };
         let failed =
             response.results.iter().any(|r| matches!(r, OpResult::Error(code) if !code.is_ok()));
         let results = response
             .results
             .into_iter()
-            .zip(&self.paths)
+            .zip(self.0.iter().map(|(path, _)| path))
             .map(|(result, path)| match result {
-                OpResult::Create(r) => Ok(OpOutcome::Created(self.client.client_path(r.path))),
-                OpResult::Create2(r) => Ok(OpOutcome::Created(self.client.client_path(r.path))),
+                OpResult::Create(r) => Ok(OpOutcome::Created(client.client_path(r.path))),
+                OpResult::Create2(r) => Ok(OpOutcome::Created(client.client_path(r.path))),
                 OpResult::Delete => Ok(OpOutcome::Deleted),
                 OpResult::SetData(r) => Ok(OpOutcome::SetData(r.stat)),
                 OpResult::Check => Ok(OpOutcome::Checked),
                 OpResult::Error(code) => {
                     Err(op_error(code, failed).with_op("multi").with_path(path.as_str()))
                 }
-                _ => Err(unexpected("multi", path, &Response::Empty)),
+                other => Err(unexpected("multi", path, &other)),
             })
             .collect();
         Ok(TransactionResults { results })
@@ -261,11 +309,11 @@ impl Client {
                 }),
             });
         }
-        let Response::Multi(response) =
-            self.call("multiRead", "", Request::MultiRead(MultiRequest { ops })).await?
-        else {
-            return Err(unexpected("multiRead", "", &Response::Empty));
-        };
+        let response =
+            match self.call("multiRead", "", Request::MultiRead(MultiRequest { ops })).await? {
+                Response::Multi(response) => response,
+                other => return Err(unexpected("multiRead", "", &other)),
+            };
         Ok(response
             .results
             .into_iter()
@@ -280,7 +328,7 @@ impl Client {
                     OpResult::Error(code) => {
                         Err(Error::from_code(code).with_op("multiRead").with_path(path))
                     }
-                    _ => Err(unexpected("multiRead", path, &Response::Empty)),
+                    other => Err(unexpected("multiRead", path, &other)),
                 }
             })
             .collect())

@@ -2,8 +2,8 @@
 
 use bytes::Bytes;
 use zookit_proto::{
-    Acl, DecodeError, ErrorCode, ExistsRequest, GetAclRequest, GetAllChildrenNumberRequest,
-    GetChildrenRequest, GetDataRequest, GetEphemeralsRequest, Request, Response, Stat, SyncRequest,
+    Acl, ErrorCode, ExistsRequest, GetAclRequest, GetAllChildrenNumberRequest, GetChildrenRequest,
+    GetDataRequest, GetEphemeralsRequest, Request, Response, Stat, SyncRequest,
 };
 
 use crate::session::watches::WatchKind;
@@ -11,15 +11,14 @@ use crate::waiters::Registration;
 use crate::watch::Watch;
 use crate::{Client, Error, ErrorKind, Result};
 
-/// An answer of the wrong shape for its request (a bug, never expected).
-pub(crate) fn unexpected(op: &'static str, path: &str, response: &Response) -> Error {
-    tracing::error!(op, path, ?response, "a reply of the wrong kind");
-    Error::new(ErrorKind::Protocol(DecodeError::UnknownValue {
-        kind: "reply body shape",
-        value: 0,
-    }))
-    .with_op(op)
-    .with_path(path)
+/// An answer of the wrong shape for its request (a bug, never expected):
+/// `reply` is logged, the error is [`ErrorKind::UnexpectedReply`].
+pub(crate) fn unexpected(op: &'static str, path: &str, reply: &dyn std::fmt::Debug) -> Error {
+    tracing::error!(op, path, ?reply, "a reply of the wrong kind");
+    Error::new(ErrorKind::UnexpectedReply)
+        .with_detail("a reply of another kind than the request")
+        .with_op(op)
+        .with_path(path)
 }
 
 impl Client {

@@ -1,6 +1,7 @@
 //! Writes: create (with `makepath`, TTL, containers), ensure_path, set,
 //! delete (recursive), set_acls. Those with options are builders, awaited
-//! directly: `client.create("/a", "data").ephemeral().await`.
+//! directly: `client.create("/a", "data").ephemeral().await`. The same
+//! builders serve the blocking client, which sends them (`blocking/write.rs`).
 
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
@@ -20,12 +21,19 @@ type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
 /// The longest TTL ZooKeeper accepts, in milliseconds (40 bits).
 const MAX_TTL_MS: u128 = (1 << 40) - 1;
 
-/// Creates a znode: [`Client::create`]. Await it for the created path (with
-/// the sequence number for sequential modes).
-#[must_use = "a create does nothing unless awaited"]
-pub struct Create<'a> {
-    client: &'a Client,
-    path: String,
+/// Creates a znode: made by [`Client::create`] and awaited for the created
+/// path (with the sequence number for sequential modes), or by
+/// [`blocking::Client::create_with`](crate::blocking::Client::create_with)
+/// and [sent](Create::send). The options are set on it in any order.
+#[must_use = "a create does nothing unless awaited (or sent, on the blocking client)"]
+pub struct Create<'a, C = Client> {
+    pub(crate) client: &'a C,
+    pub(crate) args: CreateArgs,
+}
+
+/// What a [`Create`] sends, whichever client sends it.
+pub(crate) struct CreateArgs {
+    pub(crate) path: String,
     data: Bytes,
     acl: Option<Vec<Acl>>,
     mode: CreateMode,
@@ -33,16 +41,28 @@ pub struct Create<'a> {
     makepath: bool,
 }
 
-impl<'a> Create<'a> {
+impl<'a, C> Create<'a, C> {
+    pub(crate) fn new(client: &'a C, path: &str, data: impl AsRef<[u8]>) -> Self {
+        let args = CreateArgs {
+            path: path.to_owned(),
+            data: Bytes::copy_from_slice(data.as_ref()),
+            acl: None,
+            mode: CreateMode::Persistent,
+            ttl: None,
+            makepath: false,
+        };
+        Self { client, args }
+    }
+
     /// The kind of znode (default persistent).
     pub fn mode(mut self, mode: CreateMode) -> Self {
-        self.mode = mode;
+        self.args.mode = mode;
         self
     }
 
     /// An ephemeral znode: deleted when the session ends. Keeps `sequential`.
     pub fn ephemeral(self) -> Self {
-        let mode = if self.mode.is_sequential() {
+        let mode = if self.args.mode.is_sequential() {
             CreateMode::EphemeralSequential
         } else {
             CreateMode::Ephemeral
@@ -53,7 +73,7 @@ impl<'a> Create<'a> {
     /// A sequential znode: the server appends a 10-digit counter to the
     /// name. Keeps `ephemeral` and TTL.
     pub fn sequential(self) -> Self {
-        let mode = match self.mode {
+        let mode = match self.args.mode {
             CreateMode::Ephemeral | CreateMode::EphemeralSequential => {
                 CreateMode::EphemeralSequential
             }
@@ -75,27 +95,29 @@ impl<'a> Create<'a> {
     /// mode; with an ephemeral or container mode the create fails. Needs
     /// servers with `zookeeper.extendedTypesEnabled=true`.
     pub fn ttl(mut self, ttl: Duration) -> Self {
-        self.ttl = Some(ttl);
+        self.args.ttl = Some(ttl);
         self
     }
 
     /// The ACL (default: the client's default ACL).
     pub fn acl(mut self, acl: Vec<Acl>) -> Self {
-        self.acl = Some(acl);
+        self.args.acl = Some(acl);
         self
     }
 
     /// Creates missing parents too (with the same ACL), as kazoo's `makepath`.
     pub fn makepath(mut self) -> Self {
-        self.makepath = true;
+        self.args.makepath = true;
         self
     }
 
     /// Asks for the new znode's stat too (ZooKeeper's `create2`).
-    pub fn with_stat(self) -> CreateWithStat<'a> {
+    pub fn with_stat(self) -> CreateWithStat<'a, C> {
         CreateWithStat(self)
     }
+}
 
+impl CreateArgs {
     /// The mode to send, checked against the TTL.
     fn checked_mode(&self) -> Result<(CreateMode, Option<i64>)> {
         let mode = match (self.ttl, self.mode) {
@@ -121,18 +143,22 @@ impl<'a> Create<'a> {
         Ok((mode, i64::try_from(ttl).ok()))
     }
 
-    /// Sends the create; returns the created path and, if it was asked
-    /// for (or came anyway), the stat.
-    async fn run(self, want_stat: bool) -> Result<(String, Option<Stat>)> {
+    /// Sends the create on `client`; returns the created path and, if it
+    /// was asked for (or came anyway), the stat.
+    pub(crate) async fn run(
+        self,
+        client: &Client,
+        want_stat: bool,
+    ) -> Result<(String, Option<Stat>)> {
         let context = |e: Error| e.with_op("create").with_path(self.path.as_str());
         let (mode, ttl) = self.checked_mode().map_err(context)?;
         let server_path = if mode.is_sequential() {
-            self.client.server_sequential_path("create", &self.path)
+            client.server_sequential_path("create", &self.path)
         } else {
-            self.client.server_path("create", &self.path)
+            client.server_path("create", &self.path)
         }
         .map_err(context)?;
-        let acl = self.acl.clone().unwrap_or_else(|| self.client.default_acl().to_vec());
+        let acl = self.acl.clone().unwrap_or_else(|| client.default_acl().to_vec());
         let request =
             CreateRequest { path: server_path, data: self.data.clone(), acl: acl.clone(), mode };
         let request = match (ttl, mode) {
@@ -151,17 +177,27 @@ impl<'a> Create<'a> {
             Request::Create(_) => "create",
             _ => "create2",
         };
-        let mut result = self.client.call(op, &self.path, request.clone()).await;
+        let mut result = client.call(op, &self.path, request.clone()).await;
         if self.makepath && result.as_ref().is_err_and(|e| e.code() == Some(ErrorCode::NoNode)) {
             if let Some(parent) = parent_path(&self.path) {
-                self.client.ensure_path_with_acl(parent, &acl).await?;
-                result = self.client.call(op, &self.path, request).await;
+                client.ensure_path_with_acl(parent, &acl).await?;
+                result = client.call(op, &self.path, request).await;
             }
         }
         match result? {
-            Response::Create(r) => Ok((self.client.client_path(r.path), None)),
-            Response::Create2(r) => Ok((self.client.client_path(r.path), Some(r.stat))),
+            Response::Create(r) => Ok((client.client_path(r.path), None)),
+            Response::Create2(r) => Ok((client.client_path(r.path), Some(r.stat))),
             other => Err(unexpected(op, &self.path, &other)),
+        }
+    }
+
+    /// Sends the create on `client` as a `create2`; returns the created
+    /// path and the stat.
+    pub(crate) async fn run_with_stat(self, client: &Client) -> Result<(String, Stat)> {
+        let path = self.path.clone();
+        match self.run(client, true).await? {
+            (created, Some(stat)) => Ok((created, stat)),
+            (_, None) => Err(unexpected("create2", &path, &"a reply without a stat")),
         }
     }
 }
@@ -171,43 +207,65 @@ impl<'a> IntoFuture for Create<'a> {
     type IntoFuture = BoxFuture<'a, String>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(async move { self.run(false).await.map(|(path, _)| path) })
+        Box::pin(async move { self.args.run(self.client, false).await.map(|(path, _)| path) })
     }
 }
 
 /// A [`Create`] that also returns the new znode's stat.
-#[must_use = "a create does nothing unless awaited"]
-pub struct CreateWithStat<'a>(Create<'a>);
+#[must_use = "a create does nothing unless awaited (or sent, on the blocking client)"]
+pub struct CreateWithStat<'a, C = Client>(pub(crate) Create<'a, C>);
 
 impl<'a> IntoFuture for CreateWithStat<'a> {
     type Output = Result<(String, Stat)>;
     type IntoFuture = BoxFuture<'a, (String, Stat)>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(async move {
-            let path = self.0.path.clone();
-            match self.0.run(true).await? {
-                (created, Some(stat)) => Ok((created, stat)),
-                (_, None) => Err(unexpected("create2", &path, &Response::Empty)),
-            }
-        })
+        Box::pin(self.0.args.run_with_stat(self.0.client))
     }
 }
 
-/// Sets a znode's data: [`Client::set`]. Await it for the new stat.
-#[must_use = "a set does nothing unless awaited"]
-pub struct SetData<'a> {
-    client: &'a Client,
-    path: String,
+/// Sets a znode's data: made by [`Client::set`] and awaited for the new
+/// stat, or by [`blocking::Client::set_with`](crate::blocking::Client::set_with)
+/// and [sent](SetData::send).
+#[must_use = "a set does nothing unless awaited (or sent, on the blocking client)"]
+pub struct SetData<'a, C = Client> {
+    pub(crate) client: &'a C,
+    pub(crate) args: SetDataArgs,
+}
+
+/// What a [`SetData`] sends.
+pub(crate) struct SetDataArgs {
+    pub(crate) path: String,
     data: Bytes,
     version: i32,
 }
 
-impl SetData<'_> {
+impl<'a, C> SetData<'a, C> {
+    pub(crate) fn new(client: &'a C, path: &str, data: impl AsRef<[u8]>) -> Self {
+        let data = Bytes::copy_from_slice(data.as_ref());
+        Self { client, args: SetDataArgs { path: path.to_owned(), data, version: -1 } }
+    }
+
     /// Only if the znode's data version is `version` (else `BadVersion`).
     pub fn version(mut self, version: i32) -> Self {
-        self.version = version;
+        self.args.version = version;
         self
+    }
+}
+
+impl SetDataArgs {
+    /// Sets the data on `client`; returns the new stat.
+    pub(crate) async fn run(self, client: &Client) -> Result<Stat> {
+        let server_path = client.server_path("setData", &self.path)?;
+        let request = Request::SetData(SetDataRequest {
+            path: server_path,
+            data: self.data,
+            version: self.version,
+        });
+        match client.call("setData", &self.path, request).await? {
+            Response::SetData(r) => Ok(r.stat),
+            other => Err(unexpected("setData", &self.path, &other)),
+        }
     }
 }
 
@@ -216,42 +274,54 @@ impl<'a> IntoFuture for SetData<'a> {
     type IntoFuture = BoxFuture<'a, Stat>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(async move {
-            let server_path = self.client.server_path("setData", &self.path)?;
-            let request = Request::SetData(SetDataRequest {
-                path: server_path,
-                data: self.data,
-                version: self.version,
-            });
-            match self.client.call("setData", &self.path, request).await? {
-                Response::SetData(r) => Ok(r.stat),
-                other => Err(unexpected("setData", &self.path, &other)),
-            }
-        })
+        Box::pin(self.args.run(self.client))
     }
 }
 
-/// Deletes a znode: [`Client::delete`].
-#[must_use = "a delete does nothing unless awaited"]
-pub struct Delete<'a> {
-    client: &'a Client,
-    path: String,
+/// Deletes a znode: made by [`Client::delete`] and awaited, or by
+/// [`blocking::Client::delete_with`](crate::blocking::Client::delete_with)
+/// and [sent](Delete::send).
+#[must_use = "a delete does nothing unless awaited (or sent, on the blocking client)"]
+pub struct Delete<'a, C = Client> {
+    pub(crate) client: &'a C,
+    pub(crate) args: DeleteArgs,
+}
+
+/// What a [`Delete`] sends.
+pub(crate) struct DeleteArgs {
+    pub(crate) path: String,
     version: i32,
     recursive: bool,
 }
 
-impl Delete<'_> {
+impl<'a, C> Delete<'a, C> {
+    pub(crate) fn new(client: &'a C, path: &str) -> Self {
+        Self { client, args: DeleteArgs { path: path.to_owned(), version: -1, recursive: false } }
+    }
+
     /// Only if the znode's data version is `version` (else `BadVersion`).
     pub fn version(mut self, version: i32) -> Self {
-        self.version = version;
+        self.args.version = version;
         self
     }
 
     /// Deletes the znode's descendants first (kazoo's `recursive=True`);
-    /// descendants that vanish meanwhile are fine.
+    /// descendants that vanish meanwhile are fine. (On the blocking client,
+    /// all of it must end within the command timeout.)
     pub fn recursive(mut self) -> Self {
-        self.recursive = true;
+        self.args.recursive = true;
         self
+    }
+}
+
+impl DeleteArgs {
+    /// Deletes on `client`.
+    pub(crate) async fn run(self, client: &Client) -> Result<()> {
+        if self.recursive {
+            client.server_path("delete", &self.path)?;
+            client.delete_descendants(&self.path).await?;
+        }
+        client.delete_one(&self.path, self.version).await
     }
 }
 
@@ -260,30 +330,51 @@ impl<'a> IntoFuture for Delete<'a> {
     type IntoFuture = BoxFuture<'a, ()>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(async move {
-            if self.recursive {
-                self.client.server_path("delete", &self.path)?;
-                self.client.delete_descendants(&self.path).await?;
-            }
-            self.client.delete_one(&self.path, self.version).await
-        })
+        Box::pin(self.args.run(self.client))
     }
 }
 
-/// Sets a znode's ACL: [`Client::set_acls`]. Await it for the new stat.
-#[must_use = "a set_acls does nothing unless awaited"]
-pub struct SetAcl<'a> {
-    client: &'a Client,
-    path: String,
+/// Sets a znode's ACL: made by [`Client::set_acls`] and awaited for the new
+/// stat, or by [`blocking::Client::set_acls_with`](crate::blocking::Client::set_acls_with)
+/// and [sent](SetAcl::send).
+#[must_use = "a set_acls does nothing unless awaited (or sent, on the blocking client)"]
+pub struct SetAcl<'a, C = Client> {
+    pub(crate) client: &'a C,
+    pub(crate) args: SetAclArgs,
+}
+
+/// What a [`SetAcl`] sends.
+pub(crate) struct SetAclArgs {
+    pub(crate) path: String,
     acl: Vec<Acl>,
     version: i32,
 }
 
-impl SetAcl<'_> {
+impl<'a, C> SetAcl<'a, C> {
+    pub(crate) fn new(client: &'a C, path: &str, acl: Vec<Acl>) -> Self {
+        Self { client, args: SetAclArgs { path: path.to_owned(), acl, version: -1 } }
+    }
+
     /// Only if the znode's ACL version (`aversion`) is `version`.
     pub fn version(mut self, version: i32) -> Self {
-        self.version = version;
+        self.args.version = version;
         self
+    }
+}
+
+impl SetAclArgs {
+    /// Sets the ACL on `client`; returns the new stat.
+    pub(crate) async fn run(self, client: &Client) -> Result<Stat> {
+        let server_path = client.server_path("setACL", &self.path)?;
+        let request = Request::SetAcl(SetAclRequest {
+            path: server_path,
+            acl: self.acl,
+            version: self.version,
+        });
+        match client.call("setACL", &self.path, request).await? {
+            Response::SetAcl(r) => Ok(r.stat),
+            other => Err(unexpected("setACL", &self.path, &other)),
+        }
     }
 }
 
@@ -292,18 +383,7 @@ impl<'a> IntoFuture for SetAcl<'a> {
     type IntoFuture = BoxFuture<'a, Stat>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(async move {
-            let server_path = self.client.server_path("setACL", &self.path)?;
-            let request = Request::SetAcl(SetAclRequest {
-                path: server_path,
-                acl: self.acl,
-                version: self.version,
-            });
-            match self.client.call("setACL", &self.path, request).await? {
-                Response::SetAcl(r) => Ok(r.stat),
-                other => Err(unexpected("setACL", &self.path, &other)),
-            }
-        })
+        Box::pin(self.args.run(self.client))
     }
 }
 
@@ -320,15 +400,7 @@ impl Client {
     /// ```
     #[doc(alias("create_async"))]
     pub fn create(&self, path: &str, data: impl AsRef<[u8]>) -> Create<'_> {
-        Create {
-            client: self,
-            path: path.to_owned(),
-            data: Bytes::copy_from_slice(data.as_ref()),
-            acl: None,
-            mode: CreateMode::Persistent,
-            ttl: None,
-            makepath: false,
-        }
+        Create::new(self, path, data)
     }
 
     /// Creates the znode and any missing parents, with the default ACL and
@@ -382,25 +454,20 @@ impl Client {
     /// `.version(v)` makes it conditional.
     #[doc(alias("set_async", "setData", "set_data"))]
     pub fn set(&self, path: &str, data: impl AsRef<[u8]>) -> SetData<'_> {
-        SetData {
-            client: self,
-            path: path.to_owned(),
-            data: Bytes::copy_from_slice(data.as_ref()),
-            version: -1,
-        }
+        SetData::new(self, path, data)
     }
 
     /// Deletes the znode. `.version(v)` makes it conditional,
     /// `.recursive()` deletes its descendants first.
     #[doc(alias("delete_async"))]
     pub fn delete(&self, path: &str) -> Delete<'_> {
-        Delete { client: self, path: path.to_owned(), version: -1, recursive: false }
+        Delete::new(self, path)
     }
 
     /// Replaces the znode's ACL; await the builder for the new stat.
     #[doc(alias("set_acls_async", "setACL"))]
     pub fn set_acls(&self, path: &str, acl: Vec<Acl>) -> SetAcl<'_> {
-        SetAcl { client: self, path: path.to_owned(), acl, version: -1 }
+        SetAcl::new(self, path, acl)
     }
 
     async fn delete_one(&self, path: &str, version: i32) -> Result<()> {

@@ -69,7 +69,7 @@ impl Session {
         let step = if err.is_ok() {
             match (zookit_proto::SetSaslResponse::decode(&mut body), self.sasl_exchange.as_mut()) {
                 (Ok(answer), Some(exchange)) => exchange.step(&answer.token),
-                (Err(e), _) => Err(Error::new(ErrorKind::Protocol(e))),
+                (Err(e), _) => Err(Error::protocol(e)),
                 (Ok(_), None) => return,
             }
         } else {

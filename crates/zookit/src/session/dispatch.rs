@@ -33,10 +33,10 @@ impl Session {
     /// Why a request cannot be accepted now, if it cannot.
     pub(super) fn refuse_reason(&self) -> Result<()> {
         match self.phase {
-            Phase::Closed | Phase::Closing { .. } => Err(Error::new(ErrorKind::Closed)),
+            Phase::Closed | Phase::Closing { .. } => Err(Error::closed()),
             Phase::Expired => Err(Error::from_code(ErrorCode::SessionExpired)),
             Phase::AuthFailed => Err(match &self.failure {
-                Some(failure) => Error::new(ErrorKind::Tls(failure.clone())),
+                Some(failure) => failure.duplicate(),
                 None => Error::from_code(ErrorCode::AuthFailed),
             }),
             // Disconnected for longer than the session timeout: fail fast
@@ -216,7 +216,7 @@ impl Session {
                 if let Some(reply) = self.pending.remove(i).and_then(|p| p.reply) {
                     self.outputs.push_back(Output::Reply {
                         token: reply,
-                        result: Err(Error::new(ErrorKind::Protocol(err.clone()))),
+                        result: Err(Error::protocol(err.clone())),
                         registered: false,
                     });
                 }
@@ -255,7 +255,7 @@ impl Session {
             return;
         }
         let result = if err.is_ok() {
-            Response::decode(pending.op, &mut body).map_err(|e| Error::new(ErrorKind::Protocol(e)))
+            Response::decode(pending.op, &mut body).map_err(Error::protocol)
         } else {
             Err(Error::from_code(err))
         };

@@ -91,9 +91,7 @@ impl Session {
     }
 
     pub(super) fn finish_close(&mut self) {
-        self.end(Phase::Closed, ClientState::Closed, KeeperState::Closed, || {
-            Error::new(ErrorKind::Closed)
-        });
+        self.end(Phase::Closed, ClientState::Closed, KeeperState::Closed, Error::closed);
     }
 
     pub(super) fn expired(&mut self) {

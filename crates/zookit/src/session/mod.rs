@@ -24,6 +24,7 @@ mod reconnect;
 pub(crate) mod watches;
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
@@ -194,7 +195,7 @@ pub(crate) struct Session {
     /// (a TLS certificate failure).
     fatal_in_round: usize,
     /// The last such failure, which ends the session if every host fails so.
-    failure: Option<String>,
+    failure: Option<Arc<Error>>,
     /// Rounds over all hosts that failed since the last connection.
     failed_rounds: u32,
     /// When the current run of failures began.
@@ -468,8 +469,8 @@ impl Session {
     }
 
     /// Why the session ended, when a failure ended it (a TLS failure).
-    pub(crate) fn failure(&self) -> Option<&str> {
-        self.failure.as_deref()
+    pub(crate) fn failure(&self) -> Option<&Arc<Error>> {
+        self.failure.as_ref()
     }
 
     /// Time has come for something [`Session::next_deadline`] announced.

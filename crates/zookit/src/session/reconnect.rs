@@ -26,24 +26,24 @@ impl Session {
 
     /// The connection asked for by [`Action::Connect`] could not be opened;
     /// `fatal` says why when no retry can help (a TLS certificate failure).
-    pub(crate) fn connect_failed(&mut self, now: Instant, fatal: Option<String>) {
+    pub(crate) fn connect_failed(&mut self, now: Instant, fatal: Option<Error>) {
         if self.phase == Phase::Connecting {
             self.note_fatal(fatal);
             self.attempt_failed(now);
         }
     }
 
-    pub(super) fn note_fatal(&mut self, fatal: Option<String>) {
-        if let Some(message) = fatal {
-            warn!(%message, "connection refused for good");
+    pub(super) fn note_fatal(&mut self, fatal: Option<Error>) {
+        if let Some(error) = fatal {
+            warn!(%error, "connection refused for good");
             self.fatal_in_round += 1;
-            self.failure = Some(message);
+            self.failure = Some(Arc::new(error));
         }
     }
 
     /// The connection closed or failed (read or write error, end of
     /// stream); `fatal` says why when no retry can help.
-    pub(crate) fn transport_closed(&mut self, now: Instant, fatal: Option<String>) {
+    pub(crate) fn transport_closed(&mut self, now: Instant, fatal: Option<Error>) {
         if self.has_connection() {
             if matches!(self.phase, Phase::Handshaking { .. } | Phase::Authenticating { .. }) {
                 self.note_fatal(fatal);
@@ -89,9 +89,9 @@ impl Session {
         let every_host_refused = self.fatal_in_round >= self.config.hosts.len();
         self.fatal_in_round = 0;
         if every_host_refused {
-            let failure = self.failure.clone().unwrap_or_default();
+            let failure = self.failure.clone();
             self.end(Phase::AuthFailed, ClientState::AuthFailed, KeeperState::AuthFailed, || {
-                Error::new(ErrorKind::Tls(failure.clone()))
+                failure.as_deref().map_or_else(|| Error::new(ErrorKind::Tls), Error::duplicate)
             });
             return;
         }

@@ -1,15 +1,17 @@
 //! The watch helpers of the blocking client: their functions run on the
 //! client's callback thread, so they may call the client.
 
-use std::sync::{Arc, Mutex};
+use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use bytes::Bytes;
 use zookit_proto::Stat;
 
+use super::task::Deliver;
 use super::{ChildrenUpdate, ChildrenWatch, DataUpdate, DataWatch, KeepWatching};
 use crate::Result;
-use crate::blocking::{Client, Watch};
+use crate::blocking::{CallbackThread, Client, Watch};
 use crate::watch::WatchedEvent;
 
 impl Client {
@@ -41,28 +43,19 @@ impl Client {
     pub fn data_watch_with_event<R: KeepWatching>(
         &self,
         path: &str,
-        function: impl FnMut(Option<Bytes>, Option<Stat>, Option<WatchedEvent>) -> R + Send + 'static,
+        mut function: impl FnMut(Option<Bytes>, Option<Stat>, Option<WatchedEvent>) -> R
+        + Send
+        + 'static,
     ) -> Result<DataWatch> {
-        let callbacks = self.callbacks().clone();
-        let function = Arc::new(Mutex::new(function));
+        let deliver = self.on_callback_thread(move |update: DataUpdate| {
+            function(update.data, update.stat, update.event).keep_watching()
+        });
         let (client, owned) = self.owned(path);
-        self.run("dataWatch", path, async move {
-            client
-                .data_watch_delivering(&owned, move |update: DataUpdate| {
-                    let function = Arc::clone(&function);
-                    let callbacks = callbacks.clone();
-                    async move {
-                        let call = move || {
-                            let mut function =
-                                function.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                            function(update.data, update.stat, update.event).keep_watching()
-                        };
-                        // A panicking function stops its watch (the panic is logged).
-                        callbacks.call(call).await.unwrap_or(false)
-                    }
-                })
-                .await
-        })
+        self.run(
+            "dataWatch",
+            path,
+            async move { client.data_watch_delivering(&owned, deliver).await },
+        )
     }
 
     /// Calls `function(children)` at once and after every change of the
@@ -83,32 +76,24 @@ impl Client {
         &self,
         path: &str,
         allow_session_lost: bool,
-        function: impl FnMut(Vec<String>, Option<WatchedEvent>) -> R + Send + 'static,
+        mut function: impl FnMut(Vec<String>, Option<WatchedEvent>) -> R + Send + 'static,
     ) -> Result<ChildrenWatch> {
-        let callbacks = self.callbacks().clone();
-        let function = Arc::new(Mutex::new(function));
+        let deliver = self.on_callback_thread(move |update: ChildrenUpdate| {
+            function(update.children, update.event).keep_watching()
+        });
         let (client, owned) = self.owned(path);
         self.run("childrenWatch", path, async move {
-            client
-                .children_watch_delivering(
-                    &owned,
-                    allow_session_lost,
-                    move |update: ChildrenUpdate| {
-                        let function = Arc::clone(&function);
-                        let callbacks = callbacks.clone();
-                        async move {
-                            let call = move || {
-                                let mut function = function
-                                    .lock()
-                                    .unwrap_or_else(|poisoned| poisoned.into_inner());
-                                function(update.children, update.event).keep_watching()
-                            };
-                            callbacks.call(call).await.unwrap_or(false)
-                        }
-                    },
-                )
-                .await
+            client.children_watch_delivering(&owned, allow_session_lost, deliver).await
         })
+    }
+
+    /// Delivers a watch helper's updates to `function` on the client's
+    /// callback thread, one after another.
+    fn on_callback_thread<F>(&self, function: F) -> OnCallbackThread<F> {
+        OnCallbackThread {
+            callbacks: self.callbacks().clone(),
+            function: Arc::new(Mutex::new(function)),
+        }
     }
 
     /// The znode's children once they have not changed for `time_boundary`,
@@ -130,5 +115,26 @@ impl Client {
             async move { client.patient_children(&owned, time_boundary).await },
         )?;
         Ok((children, self.watch(watch)))
+    }
+}
+
+/// A watch helper's function, called on the blocking client's callback
+/// thread (so that it may block and call the client).
+struct OnCallbackThread<F> {
+    callbacks: CallbackThread,
+    function: Arc<Mutex<F>>,
+}
+
+impl<U, F> Deliver<U> for OnCallbackThread<F>
+where
+    U: Send + 'static,
+    F: FnMut(U) -> bool + Send + 'static,
+{
+    fn deliver(&mut self, update: U) -> impl Future<Output = bool> + Send {
+        let function = Arc::clone(&self.function);
+        let call = move || (function.lock().unwrap_or_else(PoisonError::into_inner))(update);
+        let callbacks = self.callbacks.clone();
+        // A panicking function stops its watch (the panic is logged).
+        async move { callbacks.call(call).await.unwrap_or(false) }
     }
 }

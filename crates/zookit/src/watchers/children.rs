@@ -1,12 +1,9 @@
 //! ChildrenWatch: a znode's children, at once and after every change.
 
-use std::future::Future;
-
-use tokio::sync::mpsc;
 use tracing::debug;
 
 use super::data::is_transient;
-use super::task::{KeepWatching, UpdateStream, WatchTask, reconnected, spawn, start};
+use super::task::{Deliver, KeepWatching, UpdateStream, WatchTask, reconnected, start, stream};
 use crate::client::WeakClient;
 use crate::watch::WatchedEvent;
 use crate::{Client, Result};
@@ -26,16 +23,12 @@ pub struct ChildrenUpdate {
 /// change, until `deliver` answers `false`, the znode is deleted (`NoNode`),
 /// the session is lost and `allow_session_lost` is false, or the client is
 /// gone.
-pub(crate) async fn watch_children<F, Fut>(
+pub(crate) async fn watch_children(
     client: WeakClient,
     path: String,
     allow_session_lost: bool,
-    mut deliver: F,
-) -> Result<()>
-where
-    F: FnMut(ChildrenUpdate) -> Fut,
-    Fut: Future<Output = bool>,
-{
+    mut deliver: impl Deliver<ChildrenUpdate>,
+) -> Result<()> {
     let Some(mut changes) = client.upgrade().map(|c| c.state_changes()) else { return Ok(()) };
     let mut delivered: Option<Vec<String>> = None;
     let mut event = None;
@@ -55,7 +48,7 @@ where
         debug!(path, ?children, "children watch read");
         if delivered.as_ref() != Some(&children) {
             delivered = Some(children.clone());
-            if !deliver(ChildrenUpdate { children, event: event.take() }).await {
+            if !deliver.deliver(ChildrenUpdate { children, event: event.take() }).await {
                 return Ok(());
             }
         }
@@ -141,43 +134,23 @@ impl Client {
     /// Starts a children watch whose updates go to `deliver` (on the
     /// watch's task); it answers whether to keep watching. Returns once the
     /// first update was delivered.
-    pub(crate) async fn children_watch_delivering<F, Fut>(
+    pub(crate) async fn children_watch_delivering(
         &self,
         path: &str,
         allow_session_lost: bool,
-        mut deliver: F,
-    ) -> Result<ChildrenWatch>
-    where
-        F: FnMut(ChildrenUpdate) -> Fut + Send + 'static,
-        Fut: Future<Output = bool> + Send + 'static,
-    {
-        self.server_path("childrenWatch", path)?;
-        let client = self.downgrade();
-        let owned = path.to_owned();
-        start(self, "childrenWatch", path, move |first| {
-            let deliver = move |update| {
-                let keep = deliver(update);
-                let first = first.clone();
-                async move {
-                    let keep = keep.await;
-                    let _ = first.report(Ok(()));
-                    keep
-                }
-            };
-            watch_children(client, owned, allow_session_lost, deliver)
-        })
-        .await
-        .map(|task| ChildrenWatch { task })
+        deliver: impl Deliver<ChildrenUpdate> + Send + 'static,
+    ) -> Result<ChildrenWatch> {
+        let run =
+            move |client, path, deliver| watch_children(client, path, allow_session_lost, deliver);
+        let task = start(self, "childrenWatch", path, deliver, run).await?;
+        Ok(ChildrenWatch { task })
     }
 
     /// The znode's children as a stream: the current names at once, then
     /// after every change (the async form of
     /// [`children_watch`](Client::children_watch)).
     pub fn watch_children(&self, path: &str) -> Result<ChildrenStream> {
-        self.server_path("childrenWatch", path)?;
-        let (sender, receiver) = mpsc::unbounded_channel();
-        let deliver = move |update| std::future::ready(sender.send(update).is_ok());
-        let watch = watch_children(self.downgrade(), path.to_owned(), true, deliver);
-        Ok(UpdateStream::new(receiver, spawn(self, "childrenWatch", path, watch, None)))
+        let run = |client, path, deliver| watch_children(client, path, true, deliver);
+        stream(self, "childrenWatch", path, run)
     }
 }

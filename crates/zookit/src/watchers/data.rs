@@ -1,13 +1,10 @@
 //! DataWatch: a znode's data, at once and after every change.
 
-use std::future::Future;
-
 use bytes::Bytes;
-use tokio::sync::mpsc;
 use tracing::debug;
 use zookit_proto::Stat;
 
-use super::task::{KeepWatching, UpdateStream, WatchTask, reconnected, spawn, start};
+use super::task::{Deliver, KeepWatching, UpdateStream, WatchTask, reconnected, start, stream};
 use crate::client::WeakClient;
 use crate::watch::{Watch, WatchedEvent};
 use crate::{Client, Error, Result};
@@ -58,15 +55,11 @@ pub(crate) fn is_transient(err: &Error) -> bool {
 
 /// The data watch loop: delivers the znode's data at once and after every
 /// change, until `deliver` answers `false` or the client is gone.
-pub(crate) async fn watch_data<F, Fut>(
+pub(crate) async fn watch_data(
     client: WeakClient,
     path: String,
-    mut deliver: F,
-) -> Result<()>
-where
-    F: FnMut(DataUpdate) -> Fut,
-    Fut: Future<Output = bool>,
-{
+    mut deliver: impl Deliver<DataUpdate>,
+) -> Result<()> {
     let Some(mut changes) = client.upgrade().map(|c| c.state_changes()) else { return Ok(()) };
     // (czxid, mzxid) of what was delivered last, `Some(None)` for "absent".
     let mut delivered: Option<Option<(i64, i64)>> = None;
@@ -86,7 +79,7 @@ where
         let key = stat.map(|s| (s.czxid, s.mzxid));
         if delivered != Some(key) {
             delivered = Some(key);
-            if !deliver(DataUpdate { data, stat, event: event.take() }).await {
+            if !deliver.deliver(DataUpdate { data, stat, event: event.take() }).await {
                 return Ok(());
             }
         }
@@ -169,41 +162,18 @@ impl Client {
     /// Starts a data watch whose updates go to `deliver` (on the watch's
     /// task); it answers whether to keep watching. Returns once the first
     /// update was delivered.
-    pub(crate) async fn data_watch_delivering<F, Fut>(
+    pub(crate) async fn data_watch_delivering(
         &self,
         path: &str,
-        mut deliver: F,
-    ) -> Result<DataWatch>
-    where
-        F: FnMut(DataUpdate) -> Fut + Send + 'static,
-        Fut: Future<Output = bool> + Send + 'static,
-    {
-        self.server_path("dataWatch", path)?;
-        let client = self.downgrade();
-        let owned = path.to_owned();
-        start(self, "dataWatch", path, move |first| {
-            let deliver = move |update| {
-                let keep = deliver(update);
-                let first = first.clone();
-                async move {
-                    let keep = keep.await;
-                    let _ = first.report(Ok(()));
-                    keep
-                }
-            };
-            watch_data(client, owned, deliver)
-        })
-        .await
-        .map(|task| DataWatch { task })
+        deliver: impl Deliver<DataUpdate> + Send + 'static,
+    ) -> Result<DataWatch> {
+        let task = start(self, "dataWatch", path, deliver, watch_data).await?;
+        Ok(DataWatch { task })
     }
 
     /// The znode's data as a stream: the current value at once, then every
     /// change (the async form of [`data_watch`](Client::data_watch)).
     pub fn watch_data(&self, path: &str) -> Result<DataStream> {
-        self.server_path("dataWatch", path)?;
-        let (sender, receiver) = mpsc::unbounded_channel();
-        let deliver = move |update| std::future::ready(sender.send(update).is_ok());
-        let watch = watch_data(self.downgrade(), path.to_owned(), deliver);
-        Ok(UpdateStream::new(receiver, spawn(self, "dataWatch", path, watch, None)))
+        stream(self, "dataWatch", path, watch_data)
     }
 }

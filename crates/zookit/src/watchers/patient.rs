@@ -5,7 +5,7 @@ use std::time::Duration;
 use zookit_proto::{ErrorCode, KeeperState};
 
 use crate::watch::Watch;
-use crate::{Client, Error, ErrorKind, Result};
+use crate::{Client, Error, Result};
 
 impl Client {
     /// The znode's children once they have not changed for `time_boundary`
@@ -43,9 +43,7 @@ impl Client {
                         KeeperState::Expired => ErrorCode::SessionExpired,
                         KeeperState::AuthFailed => ErrorCode::AuthFailed,
                         _ => {
-                            return Err(Error::new(ErrorKind::Closed)
-                                .with_op("patientChildren")
-                                .with_path(path));
+                            return Err(Error::closed().with_op("patientChildren").with_path(path));
                         }
                     };
                     return Err(Error::from_code(code).with_op("patientChildren").with_path(path));

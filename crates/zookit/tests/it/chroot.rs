@@ -226,7 +226,7 @@ async fn a_root_chroot_is_none_and_an_invalid_chroot_is_refused() {
     for bad in [format!("{chroot}/"), format!("{chroot}//x"), "/a/./b".to_owned()] {
         let err =
             Client::builder(format!("{}{bad}", shared().connect_string())).build().expect_err(&bad);
-        assert!(matches!(err.kind(), ErrorKind::InvalidConnectString(_)), "{bad}: {err:?}");
+        assert_eq!(err.kind(), ErrorKind::InvalidConnectString, "{bad}: {err:?}");
         assert!(err.to_string().contains(&bad), "{bad}: {err}");
     }
 }

@@ -86,3 +86,9 @@ pub(crate) async fn server_has_watch(server_path: &str) -> bool {
         .expect("the server answers wchp");
     dump.lines().any(|line| line == server_path)
 }
+
+/// The rule an invalid path broke: the source of an `InvalidPath` error.
+pub(crate) fn path_error(err: &zookit::Error) -> Option<&zookit::PathError> {
+    (err.kind() == zookit::ErrorKind::InvalidPath)
+        .then(|| std::error::Error::source(err)?.downcast_ref())?
+}

@@ -34,7 +34,7 @@ async fn mntr_answers_with_key_value_lines() {
 async fn invalid_words_are_refused_before_connecting() {
     for word in ["RUOK", "ruo", "ruokk", "ru0k", ""] {
         let err = four_letter_word(server(), word, TIMEOUT).await.expect_err(word);
-        assert!(matches!(err.kind(), ErrorKind::InvalidArgument(_)), "{word}: {err:?}");
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{word}: {err:?}");
     }
 }
 
@@ -47,7 +47,7 @@ async fn a_closed_port_fails_fast() {
     let start = Instant::now();
     let err = four_letter_word(addr, "ruok", TIMEOUT).await.expect_err("nothing listens");
     assert!(start.elapsed() < TIMEOUT, "took {:?}", start.elapsed());
-    assert!(matches!(err.kind(), ErrorKind::Io(_)), "{err:?}");
+    assert_eq!(err.kind(), ErrorKind::Io, "{err:?}");
     let message = err.to_string();
     assert!(message.contains(&addr.to_string()) && message.contains("ruok"), "{message}");
 }
@@ -61,7 +61,7 @@ async fn a_silent_server_times_out() {
     let start = Instant::now();
     let err = four_letter_word(addr, "srvr", timeout).await.expect_err("no answer");
     assert!(start.elapsed() < TIMEOUT, "took {:?}", start.elapsed());
-    assert!(matches!(err.kind(), ErrorKind::Timeout(_)), "{err:?}");
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err:?}");
     let message = err.to_string();
     assert!(message.contains(&addr.to_string()) && message.contains("srvr"), "{message}");
     drop(listener);

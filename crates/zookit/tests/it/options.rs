@@ -80,10 +80,10 @@ async fn set_hosts_takes_effect_on_the_next_connection_and_keeps_the_chroot() {
 
     for other in [format!("{}/elsewhere", second.addr()), second.addr().to_string()] {
         let err = zk.set_hosts(&other).unwrap_err();
-        assert!(matches!(err.kind(), ErrorKind::InvalidConnectString(_)), "{err}");
+        assert_eq!(err.kind(), ErrorKind::InvalidConnectString, "{err}");
         assert!(err.to_string().contains("chroot"), "{err}");
     }
-    assert!(matches!(zk.set_hosts("zk:0").unwrap_err().kind(), ErrorKind::InvalidConnectString(_)));
+    assert_eq!(zk.set_hosts("zk:0").unwrap_err().kind(), ErrorKind::InvalidConnectString);
 }
 
 #[tokio::test]
@@ -148,7 +148,7 @@ async fn a_command_retry_override_governs_retry() {
     let err = zk
         .retry(|| {
             tries.fetch_add(1, Ordering::SeqCst);
-            async { Err::<(), _>(Error::from_code(ErrorCode::ConnectionLoss)) }
+            async { Err::<(), _>(Error::from(ErrorCode::ConnectionLoss)) }
         })
         .await
         .unwrap_err();
@@ -162,7 +162,7 @@ async fn a_command_retry_override_governs_retry() {
     plain
         .retry(|| {
             tries.fetch_add(1, Ordering::SeqCst);
-            async { Err::<(), _>(Error::from_code(ErrorCode::ConnectionLoss)) }
+            async { Err::<(), _>(Error::from(ErrorCode::ConnectionLoss)) }
         })
         .await
         .unwrap_err();

@@ -114,7 +114,7 @@ async fn start_gives_up_cleanly_when_no_server_answers() {
         .unwrap();
     let began = Instant::now();
     let err = zk.start().await.unwrap_err();
-    assert!(matches!(err.kind(), ErrorKind::Timeout(_)), "{err}");
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
     assert!(began.elapsed() < Duration::from_secs(3), "took {:?}", began.elapsed());
     assert_eq!(zk.client_state(), ClientState::Closed, "it stopped trying");
     let err = zk.exists("/").await.unwrap_err();

@@ -469,7 +469,7 @@ fn wait_until(what: &str, condition: impl Fn() -> bool) {
 #[test]
 fn blocking_data_watch_may_call_the_client_from_its_function() {
     let zk = blocking_client("bdw");
-    zk.create("/n", "v0").send().unwrap();
+    zk.create("/n", "v0").unwrap();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&seen);
     let inner = zk.clone();
@@ -486,7 +486,7 @@ fn blocking_data_watch_may_call_the_client_from_its_function() {
         [(Some(Bytes::from("v0")), 1)],
         "called at once, before data_watch returns"
     );
-    zk.set("/n", "v1").send().unwrap();
+    zk.set("/n", "v1").unwrap();
     wait_until("the second call", || seen.lock().unwrap().len() == 2);
     assert_eq!(seen.lock().unwrap()[1], (Some(Bytes::from("v1")), 1));
 }
@@ -494,7 +494,7 @@ fn blocking_data_watch_may_call_the_client_from_its_function() {
 #[test]
 fn blocking_children_watch_stops_when_its_function_returns_false() {
     let zk = blocking_client("bcw");
-    zk.create("/p", "").send().unwrap();
+    zk.create("/p", "").unwrap();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&seen);
     let watch = zk
@@ -503,10 +503,10 @@ fn blocking_children_watch_stops_when_its_function_returns_false() {
             children.len() < 2
         })
         .unwrap();
-    zk.create("/p/a", "").send().unwrap();
-    zk.create("/p/b", "").send().unwrap();
+    zk.create("/p/a", "").unwrap();
+    zk.create("/p/b", "").unwrap();
     wait_until("stopped", || watch.is_stopped());
-    zk.create("/p/c", "").send().unwrap();
+    zk.create("/p/c", "").unwrap();
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(seen.lock().unwrap().last().unwrap(), &["a", "b"]);
     assert!(zk.children_watch("/missing", |_| ()).unwrap_err().is_no_node());
@@ -515,12 +515,12 @@ fn blocking_children_watch_stops_when_its_function_returns_false() {
 #[test]
 fn blocking_patient_children() {
     let zk = blocking_client("bpc");
-    zk.create("/p", "").send().unwrap();
-    zk.create("/p/a", "").send().unwrap();
+    zk.create("/p", "").unwrap();
+    zk.create("/p/a", "").unwrap();
     let (children, mut changed) = zk.patient_children("/p", Duration::from_millis(200)).unwrap();
     assert_eq!(children, ["a"]);
     assert!(changed.wait_timeout(Duration::from_millis(100)).is_none(), "no change yet");
-    zk.create("/p/b", "").send().unwrap();
+    zk.create("/p/b", "").unwrap();
     let event = changed.wait_timeout(crate::common::WAIT).expect("the change is signalled");
     assert_eq!(event.event_type, EventType::NodeChildrenChanged);
 }

@@ -8,7 +8,7 @@ use tokio::task::JoinHandle;
 use tracing::{info, warn};
 use zookit::{Client, ClientState};
 
-use crate::register::Registrations;
+use super::Registrations;
 
 /// The keeper task of a helper; stopped when dropped.
 pub(crate) struct Keeper(JoinHandle<()>);

@@ -1,16 +1,14 @@
 //! Importing a tree text into the server, zc.zk's `import_tree`.
 
-mod diff;
-
 use std::collections::HashMap;
 
 use bytes::Bytes;
 use zookit::acl::open_acl_unsafe;
 use zookit::{Acl, Client, Stat};
 
-use crate::batch::{Write, apply};
-use crate::delete::DeletePlan;
-use crate::pipeline::{Pipeline, ReadOptions, Znode, children_of, read_subtrees};
+use super::batch::{Write, apply};
+use super::delete::DeletePlan;
+use super::pipeline::{Pipeline, ReadOptions, Znode, children_of, read_subtrees};
 use crate::tree::{Node, parse_tree};
 use crate::value::{decode_node_data, encode_node_data};
 use crate::{Result, ZooKeeper};
@@ -268,7 +266,11 @@ impl Planner<'_> {
             match (self.existing.get(&path), self.dry_run) {
                 (Some(found), true) => {
                     let old = decode_node_data(&found.data);
-                    self.plan.messages.extend(diff::property_changes(&path, &old, &properties));
+                    self.plan.messages.extend(super::diff::property_changes(
+                        &path,
+                        &old,
+                        &properties,
+                    ));
                 }
                 (Some(found), false) => {
                     let data = encode_node_data(&properties);

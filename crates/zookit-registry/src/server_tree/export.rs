@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use crate::pipeline::{ReadOptions, Znode, read_subtrees};
+use super::pipeline::{ReadOptions, Znode, read_subtrees};
 use crate::tree::{ExportOptions, Node, export_text};
 use crate::value::decode_node_data;
 use crate::{Result, ZooKeeper};

@@ -1,9 +1,9 @@
-//! Recursive deletion that spares ephemeral nodes, and `is_ephemeral`.
+//! Recursive deletion that spares ephemeral nodes.
 
 use std::collections::HashMap;
 
-use crate::batch::{Write, apply};
-use crate::pipeline::{ReadOptions, Znode, read_subtrees};
+use super::batch::{Write, apply};
+use super::pipeline::{ReadOptions, Znode, read_subtrees};
 use crate::{Result, ZooKeeper};
 use zookit::join_path;
 
@@ -48,13 +48,6 @@ impl ZooKeeper {
             apply(self.client(), &plan.writes).await?;
         }
         Ok(plan.messages)
-    }
-
-    /// Whether the node at `path` is ephemeral; a missing node is a `NoNode`
-    /// error.
-    pub async fn is_ephemeral(&self, path: &str) -> Result<bool> {
-        let (_, stat) = self.client().get(path).await?;
-        Ok(stat.ephemeral_owner != 0)
     }
 }
 

@@ -5,9 +5,10 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use tokio::task::JoinHandle;
 
-use crate::callbacks::{Callback, CallbackResult, Callbacks, callback};
+use super::callbacks::{Callback, CallbackResult, Callbacks, callback};
+use super::{Relocated, relocate};
 use crate::zk::WeakZooKeeper;
-use crate::{Error, Result, ZooKeeper};
+use crate::{Result, ZooKeeper};
 
 /// The children of a node, kept current (zc.zk's `Children`), from
 /// [`ZooKeeper::children`]. Cheap to clone; the watching stops when the last
@@ -161,19 +162,13 @@ async fn keep_current(zk: WeakZooKeeper, shared: Weak<Shared>) {
         // The node is gone (or the client): does the path lead elsewhere now?
         let Some(zk) = zk.upgrade() else { return };
         let Some(children) = shared.upgrade().map(|shared| Children { shared }) else { return };
-        match zk.resolve(children.path()).await {
-            Ok(real_path) if real_path != children.real_path() => {
-                children.state().real_path = real_path;
-            }
-            Ok(_) => {}
-            Err(Error::NoNode { .. } | Error::LinkLoop(_)) => {
+        match relocate(&zk, children.path(), "children").await {
+            Relocated::To(real_path) => children.state().real_path = real_path,
+            Relocated::Nowhere => {
                 children.update(Vec::new()).await;
                 return;
             }
-            Err(err) => {
-                tracing::warn!(path = children.path(), %err, "can't follow the children any more");
-                return;
-            }
+            Relocated::Unknown => return,
         }
     }
 }

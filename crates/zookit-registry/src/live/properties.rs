@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::callbacks::{Callback, CallbackResult, Callbacks, callback};
+use super::callbacks::{Callback, CallbackResult, Callbacks, callback};
+use super::{Relocated, relocate};
 use crate::tree::{PROPERTY_LINK_SUFFIX, PropertyLink, resolve_link_target};
 use crate::value::{Map, Value, decode_node_data, encode_node_data};
 use crate::zk::WeakZooKeeper;
@@ -205,11 +206,7 @@ impl Properties {
     /// links (a loop or a link leading nowhere is refused, and nothing is
     /// written).
     async fn write(&self, data: Map) -> Result<()> {
-        let zk = self
-            .shared
-            .zk
-            .upgrade()
-            .ok_or(Error::ZooKeeper(zookit::Error::new(zookit::ErrorKind::Closed)))?;
+        let zk = self.shared.zk.upgrade().ok_or(Error::Closed)?;
         let (real_path, deleted) = {
             let state = self.state();
             (state.real_path.clone(), state.deleted)
@@ -353,8 +350,8 @@ async fn keep_current(zk: WeakZooKeeper, shared: Weak<Shared>) {
         // The node is gone: does the path lead elsewhere now?
         let Some(helper) = zk.upgrade() else { return };
         let Some(properties) = shared.upgrade().map(|shared| Properties { shared }) else { return };
-        match helper.resolve(properties.path()).await {
-            Ok(real_path) => {
+        match relocate(&helper, properties.path(), "properties").await {
+            Relocated::To(real_path) => {
                 let Ok((raw, _)) = helper.client().get(&real_path).await else { continue };
                 {
                     let mut state = properties.state();
@@ -363,7 +360,7 @@ async fn keep_current(zk: WeakZooKeeper, shared: Weak<Shared>) {
                 }
                 properties.notify().await;
             }
-            Err(Error::NoNode { .. } | Error::LinkLoop(_)) => {
+            Relocated::Nowhere => {
                 {
                     let mut state = properties.state();
                     state.data = Map::new();
@@ -372,10 +369,7 @@ async fn keep_current(zk: WeakZooKeeper, shared: Weak<Shared>) {
                 properties.notify().await;
                 return;
             }
-            Err(err) => {
-                tracing::warn!(path = properties.path(), %err, "can't follow the properties any more");
-                return;
-            }
+            Relocated::Unknown => return,
         }
     }
 }

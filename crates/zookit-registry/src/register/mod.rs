@@ -7,6 +7,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use zookit::acl::read_acl_unsafe;
 use zookit::{Acl, Client, join_path};
 
+pub(crate) mod keeper;
+
 use crate::value::{Map, Value, encode_node_data};
 use crate::{Error, Result, ZooKeeper};
 
