@@ -119,9 +119,11 @@ pub mod fuzzing;
 #[allow(dead_code, unreachable_pub)]
 mod fuzzing;
 mod net;
+mod persist;
 mod server;
 mod state;
 
 pub use builder::ServerBuilder;
 pub use error::Error;
+pub use persist::Fsync;
 pub use server::{BlockingServer, Server};
