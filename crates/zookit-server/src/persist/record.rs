@@ -244,6 +244,24 @@ mod tests {
     }
 
     #[test]
+    fn random_bytes_never_panic() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..2000 {
+            let len = (seed % 200) as usize;
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    // Small values, so that lengths and kinds are plausible.
+                    if seed % 3 == 0 { seed as u8 } else { (seed % 8) as u8 }
+                })
+                .collect();
+            let _ = decode_batch(bytes.into());
+        }
+    }
+
+    #[test]
     fn nonsense_is_refused() {
         let mut buf = Vec::new();
         buf.put_i64(5);
