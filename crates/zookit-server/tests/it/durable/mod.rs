@@ -251,3 +251,47 @@ async fn a_session_resumed_after_a_restart_keeps_its_ephemerals() {
     assert_eq!(stat.ephemeral_owner, a_session);
     drop(server);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_log_that_cannot_be_written_stops_the_server() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let data = dir.path().join("data");
+    // A snapshot after every change, so that each commit starts a new log.
+    let server = Server::builder().port(0).data_dir(&data).snap_count(1).start().await;
+    let server = server.expect("starts");
+    let addr = server.addr();
+    let mut conn = tokio::task::spawn_blocking(move || {
+        let mut conn = RawConn::open(addr);
+        conn.handshake(&new_session(30_000)).expect("a session");
+        conn
+    })
+    .await
+    .expect("a connection");
+    eventually("the snapshot of the session, its log pruned", async || {
+        let names: Vec<_> =
+            files(&data, "").iter().map(|p| p.file_name().map(|n| n.to_owned())).collect();
+        names.len() == 1 && files(&data, "snapshot.").len() == 1
+    })
+    .await;
+    std::fs::remove_dir_all(&data).expect("the data directory goes");
+    let reply = tokio::task::spawn_blocking(move || {
+        conn.send(&(
+            RequestHeader { xid: 1, op_code: zookit_proto::OpCode::Create },
+            &create("/x", CreateMode::Persistent),
+        ));
+        conn.read()
+    })
+    .await
+    .expect("a reply or the end");
+    assert!(
+        matches!(reply, Frame::Closed),
+        "a write the log does not hold was answered: {reply:?}"
+    );
+    match bounded("the failure", server.failed()).await {
+        Error::Stopped(reason) => {
+            assert!(reason.contains(&data.display().to_string()), "{reason}")
+        }
+        other => panic!("{other}"),
+    }
+    server.shutdown().await;
+}
