@@ -170,6 +170,59 @@ impl ServerBuilder {
         self
     }
 
+    /// Keeps the tree and the sessions in `dir` (ZooKeeper's `dataDir`),
+    /// created if missing: every write is in the transaction log before it
+    /// is answered, and a server started again on the same directory
+    /// recovers them (see the crate docs, *Durability*). Without one, the
+    /// server is in memory.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), zookit_server::Error> {
+    /// let server = zookit_server::Server::builder()
+    ///     .port(0)
+    ///     .data_dir("target/zk-data")
+    ///     .start()
+    ///     .await?;
+    /// # let _ = server;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn data_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.config.persist.data_dir = Some(dir.into());
+        self
+    }
+
+    /// Keeps the transaction logs in `dir` rather than in the data
+    /// directory (ZooKeeper's `dataLogDir`), such as on a disk of their
+    /// own; snapshots stay in the data directory. Only with
+    /// [`data_dir`](Self::data_dir).
+    pub fn data_log_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.config.persist.data_log_dir = Some(dir.into());
+        self
+    }
+
+    /// Whether a write waits for the disk before it is answered (default
+    /// [`Fsync::Always`](crate::Fsync::Always)); [`Fsync::Never`](crate::Fsync::Never)
+    /// is for tests. Only with [`data_dir`](Self::data_dir).
+    pub fn fsync(mut self, fsync: crate::Fsync) -> Self {
+        self.config.persist.fsync = fsync;
+        self
+    }
+
+    /// How many changes are logged between snapshots (ZooKeeper's
+    /// `snapCount`, default 100,000). Only with [`data_dir`](Self::data_dir).
+    pub fn snap_count(mut self, changes: u64) -> Self {
+        self.config.persist.snap_count = changes;
+        self
+    }
+
+    /// How many bytes are logged between snapshots (default 64 MiB),
+    /// whatever their count. Only with [`data_dir`](Self::data_dir).
+    pub fn snap_size_limit(mut self, bytes: u64) -> Self {
+        self.config.persist.snap_size_limit = bytes;
+        self
+    }
+
     fn check(&self) -> Result<(), Error> {
         if let Some(error) = &self.error {
             return Err(Error::Config(error.clone()));
@@ -193,20 +246,34 @@ impl ServerBuilder {
         if c.max_unsent_replies == 0 || c.max_unsent_bytes == 0 || c.max_connections == 0 {
             return Err(Error::Config("the connection limits must be positive".into()));
         }
+        if c.persist.snap_count == 0 || c.persist.snap_size_limit == 0 {
+            return Err(Error::Config("the snapshot intervals must be positive".into()));
+        }
+        if c.persist.data_log_dir.is_some() && c.persist.data_dir.is_none() {
+            return Err(Error::Config("a data log directory needs a data directory".into()));
+        }
         Ok(())
     }
 
     /// Binds the port and starts serving on the current tokio runtime.
-    /// Returns once connections are accepted.
+    /// Returns once connections are accepted. With a data directory, the
+    /// tree and sessions it holds are recovered first.
     pub async fn start(self) -> Result<Server, Error> {
         self.check()?;
         let config = Arc::new(self.config);
+        let origin = {
+            let config = config.clone();
+            tokio::task::spawn_blocking(move || crate::core::Origin::new(&config))
+                .await
+                .map_err(|e| Error::Runtime(std::io::Error::other(e)))??
+        };
         let addr = format!("{}:{}", config.host, config.port);
         let listener = TcpListener::bind((config.host.as_str(), config.port))
             .await
             .map_err(|source| Error::Bind { addr: addr.clone(), source })?;
         let local = listener.local_addr().map_err(|source| Error::Bind { addr, source })?;
         let (shutdown, shutdown_rx) = watch::channel(false);
+        let (reason, failure) = watch::channel(None);
         let (commands, commands_rx) = mpsc::channel(COMMAND_QUEUE);
         let open = Arc::new(AtomicUsize::new(0));
         let core = tokio::spawn(crate::core::run(
@@ -215,6 +282,8 @@ impl ServerBuilder {
             open.clone(),
             commands_rx,
             shutdown_rx.clone(),
+            origin,
+            crate::core::Failure { shutdown: shutdown.clone(), reason },
         ));
         let shared = Arc::new(Shared {
             config,
@@ -224,7 +293,7 @@ impl ServerBuilder {
             open,
         });
         let accept = tokio::spawn(listener::run(listener, shared));
-        Ok(Server { addr: local, shutdown, tasks: vec![accept, core] })
+        Ok(Server { addr: local, shutdown, failure, tasks: vec![accept, core] })
     }
 
     /// Starts the server on threads of its own, for code without an async

@@ -28,6 +28,8 @@ pub(crate) struct Config {
     pub(crate) max_unsent_bytes: usize,
     pub(crate) max_connections: usize,
     pub(crate) handshake_timeout: Duration,
+    /// The data directory and how it is kept (in memory without one).
+    pub(crate) persist: crate::persist::Settings,
 }
 
 impl Default for Config {
@@ -50,6 +52,7 @@ impl Default for Config {
             max_connections: 60_000,
             // zookeeper.nio.sessionlessCnxnTimeout
             handshake_timeout: Duration::from_secs(10),
+            persist: crate::persist::Settings::default(),
         }
     }
 }

@@ -14,8 +14,10 @@ use tokio::time::{Instant as TokioInstant, MissedTickBehavior};
 use zookit_proto::{ConnectRequest, Encode, encode_frame};
 
 use crate::config::Config;
+use crate::error::Error;
 use crate::four_letter::{self, wall_ms};
 use crate::net::outbox::{Outbox, UnsentLimit};
+use crate::persist::Store;
 use crate::state::request::Incoming;
 use crate::state::{ConnId, Now, Outbound, State};
 
@@ -116,6 +118,59 @@ impl Connections {
     }
 }
 
+/// What the state task starts from: its clock, and the state, recovered
+/// from the data directory (with the store that keeps it) if there is one.
+pub(crate) struct Origin {
+    clock: Clock,
+    state: State,
+    store: Option<Store>,
+}
+
+impl Origin {
+    /// A new state, or the one the data directory holds (blocking: it
+    /// reads the directory).
+    pub(crate) fn new(config: &Config) -> Result<Self, Error> {
+        let clock = Clock { start: Instant::now(), started: SystemTime::now() };
+        let secret = {
+            use std::hash::{BuildHasher, Hasher};
+            let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+            hasher.write_u64(wall_ms(clock.started) as u64);
+            hasher.finish() as i64
+        };
+        let state_config = crate::state::StateConfig {
+            tick_ms: config.tick_ms(),
+            min_session_timeout: config.min_session_timeout_ms(),
+            max_session_timeout: config.max_session_timeout_ms(),
+            super_digest: config.super_digest.clone(),
+            extended_types: config.extended_types,
+            reconfig_enabled: config.reconfig_enabled,
+            secret,
+        };
+        let (state, store) = crate::persist::open(config, state_config, clock.now())?;
+        Ok(Self { clock, state, store })
+    }
+
+    /// Counts the syncs of the transaction log, if there is one.
+    #[cfg(test)]
+    pub(crate) fn log_syncs(&self) -> Option<Arc<std::sync::atomic::AtomicU64>> {
+        self.store.as_ref().map(Store::syncs)
+    }
+}
+
+/// How the state task stops the server when it cannot go on.
+pub(crate) struct Failure {
+    pub(crate) shutdown: watch::Sender<bool>,
+    pub(crate) reason: watch::Sender<Option<String>>,
+}
+
+impl Failure {
+    fn fail(&self, error: &Error) {
+        tracing::error!(%error, "stopping the server");
+        self.reason.send_replace(Some(error.to_string()));
+        self.shutdown.send_replace(true);
+    }
+}
+
 /// Runs the state task until shutdown or until every sender is gone.
 pub(crate) async fn run(
     config: Arc<Config>,
@@ -123,24 +178,10 @@ pub(crate) async fn run(
     open: Arc<AtomicUsize>,
     mut commands: mpsc::Receiver<Command>,
     mut shutdown: watch::Receiver<bool>,
+    origin: Origin,
+    failure: Failure,
 ) {
-    let clock = Clock { start: Instant::now(), started: SystemTime::now() };
-    let secret = {
-        use std::hash::{BuildHasher, Hasher};
-        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-        hasher.write_u64(wall_ms(clock.started) as u64);
-        hasher.finish() as i64
-    };
-    let state_config = crate::state::StateConfig {
-        tick_ms: config.tick_ms(),
-        min_session_timeout: config.min_session_timeout_ms(),
-        max_session_timeout: config.max_session_timeout_ms(),
-        super_digest: config.super_digest.clone(),
-        extended_types: config.extended_types,
-        reconfig_enabled: config.reconfig_enabled,
-        secret,
-    };
-    let mut state = State::new(state_config, clock.now());
+    let Origin { clock, mut state, mut store } = origin;
     let mut conns = Connections {
         slots: HashMap::new(),
         dirty: Vec::new(),
@@ -151,6 +192,8 @@ pub(crate) async fn run(
     reaper.set_missed_tick_behavior(MissedTickBehavior::Delay);
     reaper.tick().await;
     let mut batch = Vec::with_capacity(BATCH);
+    // Four-letter words are answered with the batch's replies.
+    let mut answers = Vec::new();
     loop {
         let expiry = state.next_expiry().map(|ms| clock.instant_at(ms));
         tokio::select! {
@@ -188,7 +231,7 @@ pub(crate) async fn run(
                                 mono_ms: now.mono_ms,
                                 wall_ms: now.wall_ms,
                             };
-                            let _ = reply.send(four_letter::answer(word, &mut state, &ctx));
+                            answers.push((reply, four_letter::answer(word, &mut state, &ctx)));
                         }
                     }
                 }
@@ -198,9 +241,22 @@ pub(crate) async fn run(
             }
             _ = reaper.tick() => state.reap_containers(clock.now(), &mut conns),
         }
+        // Nothing of the batch is answered before the log holds it.
+        if let Some(store) = &mut store
+            && let Err(error) = store.commit(&mut state).await
+        {
+            failure.fail(&error);
+            break;
+        }
         conns.flush(&mut state);
+        for (reply, answer) in answers.drain(..) {
+            let _ = reply.send(answer);
+        }
     }
     for slot in conns.slots.values() {
         slot.outbox.stop();
+    }
+    if let Some(store) = store {
+        store.close().await;
     }
 }

@@ -134,10 +134,17 @@ fn stat(out: &mut String, state: &State, ctx: &Context<'_>, clients: bool) {
 
 fn conf(out: &mut String, ctx: &Context<'_>) {
     let c = ctx.config;
+    let data_dir = c.persist.data_dir.as_deref();
     let _ = write!(
         out,
-        "clientPort={}\nsecureClientPort=-1\ndataDir=\ndataDirSize=0\ndataLogDir=\ndataLogSize=0\ntickTime={}\nmaxClientCnxns={}\nminSessionTimeout={}\nmaxSessionTimeout={}\nclientPortListenBacklog=-1\nserverId=0\n",
+        "clientPort={}\nsecureClientPort=-1\ndataDir={}\ndataDirSize=0\ndataLogDir={}\ndataLogSize=0\ntickTime={}\nmaxClientCnxns={}\nminSessionTimeout={}\nmaxSessionTimeout={}\nclientPortListenBacklog=-1\nserverId=0\n",
         ctx.port,
+        data_dir.map_or_else(String::new, |d| d.display().to_string()),
+        c.persist
+            .data_log_dir
+            .as_deref()
+            .or(data_dir)
+            .map_or_else(String::new, |d| d.display().to_string()),
         c.tick_ms(),
         c.max_connections,
         c.min_session_timeout_ms(),

@@ -33,9 +33,10 @@
 //! ```
 //!
 //! From the command line, `zookit serve [--port 2181] [--host 127.0.0.1]
-//! [--tick-time MS] [--min-session-timeout MS] [--max-session-timeout MS]`
-//! prints `listening on HOST:PORT` once it accepts connections (`--port 0`
-//! picks a free port) and stops on Ctrl-C or SIGTERM.
+//! [--tick-time MS] [--min-session-timeout MS] [--max-session-timeout MS]
+//! [--data-dir DIR [--fsync always|never] [--snap-count N]]` prints
+//! `listening on HOST:PORT` once it accepts connections (`--port 0` picks
+//! a free port) and stops on Ctrl-C or SIGTERM.
 //!
 //! # Behaviour
 //!
@@ -59,20 +60,81 @@
 //!   slow handshakes time out, and a client that does not read its replies
 //!   is disconnected once too many wait ([`ServerBuilder::max_unsent_replies`]).
 //!
+//! # Durability
+//!
+//! Without a data directory the server is in memory, and costs nothing for
+//! it. With one ([`ServerBuilder::data_dir`], `zookit serve --data-dir
+//! DIR`), the tree and the sessions survive a restart:
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), zookit_server::Error> {
+//! let server = zookit_server::Server::builder()
+//!     .port(0)
+//!     .data_dir("target/zk-data") // created if missing; recovered if not
+//!     .start()
+//!     .await?;
+//! # let _ = server;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! - **Nothing acknowledged is lost**: every change — each write, and the
+//!   creation and closing of each session — is appended to the transaction
+//!   log and synced (`fdatasync`) before anything of it is answered: no
+//!   reply, no watch event, no four-letter word. A `kill -9`, or a crash of
+//!   the machine, loses at most writes that were never answered. A multi is
+//!   one record: all of it or none.
+//! - **Group commit**: the task that owns the state takes the requests that
+//!   wait in a batch, applies them, logs the batch's changes as one record,
+//!   syncs once, then answers them all; concurrent writes share a sync.
+//! - **Snapshots**: after [`ServerBuilder::snap_count`] changes (ZooKeeper's
+//!   `snapCount`, default 100,000) or [`ServerBuilder::snap_size_limit`]
+//!   bytes of log, a snapshot of the tree and the sessions is taken between
+//!   two batches, a new log is started, and, once the snapshot is on disk,
+//!   older snapshots and logs are deleted.
+//! - **Recovery**: the newest snapshot and the logs after it give back the
+//!   tree, the sessions (each with its timeout) and the last zxid; zxids go
+//!   on from there, so clients that saw them reconnect. A session whose
+//!   client comes back within its timeout keeps its ephemeral znodes; the
+//!   others expire after their timeout, counted from the restart, and their
+//!   ephemerals go with them, as in ZooKeeper.
+//! - **Damage**: a last record cut short by a crash (incomplete, or failing
+//!   its checksum with only zeros after it) was never acknowledged: it is
+//!   dropped and cut off the file, as ZooKeeper drops an incomplete last
+//!   record. Anything else — a checksum failing in the middle of a log, a
+//!   missing log, a damaged snapshot — stops the start with
+//!   [`Error::Corrupt`], naming the file and the byte offset, rather than
+//!   serve part of the tree.
+//! - **[`Fsync::Never`]** (`--fsync never`), for tests, hands each batch to
+//!   the operating system without waiting for the disk: the server's own
+//!   crash loses nothing acknowledged, the machine's may.
+//! - **The files** are the server's own, not Apache ZooKeeper's (which
+//!   cannot read them, nor this server Apache's): `log.<zxid>` holds the
+//!   records from zxid `<zxid>` on (hexadecimal), `snapshot.<zxid>` the
+//!   state after zxid `<zxid>`. Each starts with a magic (`zookitL\x01`,
+//!   `zookitS\x01`) and is a sequence of frames: a 12-byte header (the
+//!   length, its CRC-32, the payload's CRC-32) and a payload in Jute's
+//!   encoding. A log holds one frame per batch; a snapshot is written to a
+//!   `.tmp` file, synced and renamed, so it is whole or absent.
+//!   [`ServerBuilder::data_log_dir`] (`dataLogDir`) puts the logs on a
+//!   disk of their own.
+//! - Only one server may use a data directory at a time (nothing locks it).
+//!
 //! # Design
 //!
 //! One task owns the state (the data tree, sessions and watches, a plain
 //! value fed requests and the time); one task per connection decodes
 //! requests and writes replies. The state task takes requests in batches
 //! and hands each connection all its replies of a batch at once, so a
-//! pipelining client gets them in one write.
+//! pipelining client gets them in one write; with a data directory, once
+//! the batch is in the log.
 //!
 //! # What it is not
 //!
 //! - **A single server.** It never pretends to be a quorum; production
 //!   ensembles stay Apache ZooKeeper.
-//! - **In memory.** Everything is gone when it stops (durability is
-//!   planned).
+//! - **In memory unless asked.** Everything is gone when it stops, unless
+//!   it has a data directory (see *Durability*).
 //! - No SASL (a `sasl` request is answered as by a server without SASL
 //!   configured), no TLS, no quotas (`/zookeeper/quota` exists, but limits
 //!   and counts are not kept), no dynamic reconfiguration.
@@ -101,8 +163,8 @@
 //!   and a client that does not read its replies is disconnected
 //!   ([`ServerBuilder::max_unsent_replies`]) where ZooKeeper stops reading
 //!   from it.
-//! - Four-letter words have ZooKeeper's formats, but counters an
-//!   in-memory server does not keep (latencies, directory sizes) read 0;
+//! - Four-letter words have ZooKeeper's formats, but counters the server
+//!   does not keep (latencies, directory sizes) read 0;
 //!   `gtmk`, `stmk` and `hash` are not words here.
 
 mod builder;
@@ -119,9 +181,11 @@ pub mod fuzzing;
 #[allow(dead_code, unreachable_pub)]
 mod fuzzing;
 mod net;
+mod persist;
 mod server;
 mod state;
 
 pub use builder::ServerBuilder;
 pub use error::Error;
+pub use persist::Fsync;
 pub use server::{BlockingServer, Server};

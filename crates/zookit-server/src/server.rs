@@ -25,6 +25,8 @@ use crate::error::Error;
 pub struct Server {
     pub(crate) addr: SocketAddr,
     pub(crate) shutdown: watch::Sender<bool>,
+    /// Why the server stopped by itself, once it has.
+    pub(crate) failure: watch::Receiver<Option<String>>,
     pub(crate) tasks: Vec<JoinHandle<()>>,
 }
 
@@ -45,8 +47,28 @@ impl Server {
         self.addr.to_string()
     }
 
+    /// Waits until the server stops by itself because it cannot go on —
+    /// its transaction log could not be written — and says why
+    /// ([`Error::Stopped`]). Never returns while the server is well.
+    ///
+    /// ```no_run
+    /// # async fn demo(server: zookit_server::Server) {
+    /// let why = server.failed().await;
+    /// eprintln!("{why}");
+    /// # }
+    /// ```
+    pub async fn failed(&self) -> Error {
+        let mut failure = self.failure.clone();
+        match failure.wait_for(Option::is_some).await {
+            Ok(reason) => Error::Stopped(reason.clone().unwrap_or_default()),
+            // The server is gone without failing: nothing to report, ever.
+            Err(_) => std::future::pending().await,
+        }
+    }
+
     /// Stops accepting, closes every connection and waits until all of the
-    /// server's tasks have ended. Sessions and znodes are gone with it.
+    /// server's tasks have ended. In memory, sessions and znodes are gone
+    /// with it; with a data directory, they are there when it starts again.
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);
         for task in self.tasks.drain(..) {

@@ -178,6 +178,12 @@ impl Background {
         }
     }
 
+    /// Kills the process with SIGKILL and waits until it is gone.
+    pub(crate) fn kill(mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("waiting");
+    }
+
     /// Sends SIGTERM and waits for the exit code.
     pub(crate) fn terminate(mut self) -> i32 {
         signal(&self.child, "TERM");

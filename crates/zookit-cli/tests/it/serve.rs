@@ -92,3 +92,47 @@ fn serve_refuses_bad_settings_and_busy_ports() {
     assert!(busy.fails(1).contains("cannot listen on 127.0.0.1:"), "{busy:?}");
     assert_eq!(server.interrupt(), 0);
 }
+
+#[test]
+fn serve_keeps_its_data_dir_across_kill_9() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let data = dir.path().join("data");
+    let data = data.to_str().expect("a UTF-8 path");
+    let (server, addr) = serve(&["--port", "0", "--data-dir", data]);
+    zookit(&addr, &["create", "/app", "hello"]).ok();
+    zookit(&addr, &["set", "/app", "world"]).ok();
+    zookit(&addr, &["create", "/app/child", "c"]).ok();
+    server.kill();
+
+    let (server, addr) = serve(&["--port", "0", "--data-dir", data, "--fsync", "never"]);
+    assert_eq!(zookit(&addr, &["get", "/app"]).ok(), "world\n");
+    assert_eq!(zookit(&addr, &["ls", "/app"]).ok(), "child\n");
+    let conf = zookit(&addr, &["four-letter", "conf"]);
+    assert!(conf.ok().contains(&format!("dataDir={data}\n")), "{conf:?}");
+    assert_eq!(server.interrupt(), 0);
+
+    // A damaged log stops the start, naming the file and the offset.
+    let log = std::fs::read_dir(data)
+        .expect("the data directory")
+        .map(|e| e.expect("an entry").path())
+        .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("log.")))
+        .expect("a log");
+    let mut bytes = std::fs::read(&log).expect("the log");
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x08;
+    std::fs::write(&log, &bytes).expect("damage");
+    let mut command = std::process::Command::new(ZOOKIT);
+    command.args(["serve", "--port", "0", "--data-dir", data]);
+    let refused = crate::common::run(command, None);
+    let error = refused.fails(1);
+    assert!(
+        error.contains(&log.display().to_string()) && error.contains("corrupt at byte offset"),
+        "{refused:?}"
+    );
+
+    // The options of the data directory need one.
+    let mut command = std::process::Command::new(ZOOKIT);
+    command.args(["serve", "--port", "0", "--fsync", "never"]);
+    let run = crate::common::run(command, None);
+    assert!(run.fails(2).contains("--data-dir"), "{run:?}");
+}

@@ -5,6 +5,7 @@
 //! clock of its own, so every rule is tested deterministically.
 
 mod acl;
+mod durable;
 mod java_hash;
 mod multi;
 mod prep;
@@ -31,12 +32,14 @@ use zookit_proto::{
 };
 
 pub(crate) use self::acl::generate_digest as digest;
+pub(crate) use self::durable::{Entry, Image, Logged};
 pub(crate) use self::reply::Outbound;
 use self::request::{Call, Incoming};
 use self::sessions::Sessions;
 use self::tree::{DataTree, NodeKind, Triggers, WatchTable};
-use self::txn::Txn;
+pub(crate) use self::txn::Txn;
 use self::watches::WatchManager;
+pub(crate) use self::znode::NodeStat;
 
 /// A connection, as the state knows it.
 pub(crate) type ConnId = u64;
@@ -119,6 +122,9 @@ pub(crate) struct State {
     triggers: Triggers,
     notified: Vec<ConnId>,
     previous: Vec<ConnId>,
+    /// The changes since the transaction log last took them; `None`
+    /// unless the server is durable.
+    journal: Option<Vec<Logged>>,
 }
 
 /// An outbound that counts what it sends, per connection and in total.
@@ -168,6 +174,7 @@ impl State {
             triggers: Triggers::default(),
             notified: Vec::new(),
             previous: Vec::new(),
+            journal: None,
         }
     }
 
@@ -211,8 +218,9 @@ impl State {
         let timeout =
             request.timeout.clamp(self.config.min_session_timeout, self.config.max_session_timeout);
         let session = if request.session_id == 0 {
-            self.next_zxid();
+            let zxid = self.next_zxid();
             let id = self.sessions.create(timeout, now.mono_ms);
+            self.journal(zxid, now.wall_ms, Entry::CreateSession { id, timeout });
             Some(id)
         } else {
             let id = request.session_id;
@@ -483,6 +491,7 @@ impl State {
         self.arm_triggers();
         let result = txn::apply(&mut self.tree, &txn, zxid, now.wall_ms, &mut self.triggers);
         self.fire(out);
+        self.journal(zxid, now.wall_ms, Entry::Txn(txn));
         let header = ReplyHeader { xid, zxid: self.last_zxid, err: result.err };
         let stat = match (result.op, result.stat) {
             // ZooKeeper fails on a stand-alone check; answer with the
@@ -587,14 +596,20 @@ impl State {
     fn close_session(&mut self, session: i64, out: &mut impl Outbound) {
         self.sessions.set_closing(session);
         let zxid = self.next_zxid();
+        self.arm_triggers();
+        self.end_session(session, zxid);
+        self.fire(out);
+        self.journal(zxid, 0, Entry::CloseSession { id: session });
+    }
+
+    /// Deletes a session's ephemeral znodes with `zxid`, and the session.
+    fn end_session(&mut self, session: i64, zxid: i64) {
         let paths: Vec<String> =
             self.tree.ephemerals(session).into_iter().map(str::to_owned).collect();
-        self.arm_triggers();
         for path in &paths {
             let _ = self.tree.delete(path, zxid, &mut self.triggers);
         }
         self.tree.forget_session(session);
-        self.fire(out);
         self.sessions.remove(session);
     }
 
@@ -651,6 +666,7 @@ impl State {
                 self.arm_triggers();
                 txn::apply(&mut self.tree, &txn, zxid, now.wall_ms, &mut self.triggers);
                 self.fire(out);
+                self.journal(zxid, now.wall_ms, Entry::Txn(txn));
             }
         }
     }

@@ -35,9 +35,10 @@ impl State {
             return self.reply_error(conn, xid, ErrorCode::MarshallingError, out);
         };
         self.arm_triggers();
-        let result =
-            txn::apply(&mut self.tree, &Txn::Multi(txns), zxid, now.wall_ms, &mut self.triggers);
+        let multi = Txn::Multi(txns);
+        let result = txn::apply(&mut self.tree, &multi, zxid, now.wall_ms, &mut self.triggers);
         self.fire(out);
+        self.journal(zxid, now.wall_ms, super::Entry::Txn(multi));
         let response =
             MultiResponse { results: result.multi.iter().map(|r| r.to_op_result()).collect() };
         let header = ReplyHeader { xid, zxid: self.last_zxid, err: ErrorCode::Ok };

@@ -11,7 +11,7 @@ use zookit_proto::{
 
 /// A Jute buffer that may be null (length -1), which ZooKeeper keeps apart
 /// from an empty one.
-fn nullable_bytes(buf: &mut Bytes) -> Result<Option<Bytes>, DecodeError> {
+pub(crate) fn nullable_bytes(buf: &mut Bytes) -> Result<Option<Bytes>, DecodeError> {
     if buf.get(..4) == Some(&[0xff; 4][..]) {
         buf.advance(4);
         return Ok(None);

@@ -60,6 +60,18 @@ impl Sessions {
         id
     }
 
+    /// Puts back a session of a recovered server, expiring after its
+    /// timeout from `now` unless touched; false if it is already there.
+    /// Sessions created later get higher ids.
+    pub(crate) fn restore(&mut self, id: i64, timeout: i32, now: u64) -> bool {
+        if self.by_id.contains_key(&id) {
+            return false;
+        }
+        self.next_id = self.next_id.max(id.wrapping_add(1));
+        self.by_id.insert(id, Session { id, timeout, expires_at: 0, closing: false, conn: None });
+        self.touch(id, now)
+    }
+
     pub(crate) fn get(&self, id: i64) -> Option<&Session> {
         self.by_id.get(&id)
     }

@@ -280,6 +280,19 @@ impl DataTree {
         }
         let stat = NodeStat::created(zxid, time, ephemeral_owner);
         parent.add_child(Znode::new(name, data, stat, acl));
+        self.added(path, data, ephemeral_owner);
+        triggers.push(WatchTable::Data, path, EventType::NodeCreated, false);
+        triggers.push(
+            WatchTable::Child,
+            watch_path(parent_path),
+            EventType::NodeChildrenChanged,
+            false,
+        );
+        self.get(path).ok_or(ErrorCode::NoNode)
+    }
+
+    /// Counts a znode just added and indexes it by kind.
+    fn added(&mut self, path: &str, data: Option<&[u8]>, ephemeral_owner: i64) {
         self.count += 1;
         self.data_size += path.len() + data.map_or(0, <[u8]>::len);
         match NodeKind::of(ephemeral_owner, self.extended_types) {
@@ -294,14 +307,35 @@ impl DataTree {
             }
             NodeKind::Persistent => {}
         }
-        triggers.push(WatchTable::Data, path, EventType::NodeCreated, false);
-        triggers.push(
-            WatchTable::Child,
-            watch_path(parent_path),
-            EventType::NodeChildrenChanged,
-            false,
-        );
-        self.get(path).ok_or(ErrorCode::NoNode)
+    }
+
+    /// Puts a znode back as a snapshot holds it, stat and all, its parent
+    /// restored before it; the znodes every tree has are overwritten.
+    pub(crate) fn restore(
+        &mut self,
+        path: &str,
+        data: Option<&[u8]>,
+        acl: &[Acl],
+        stat: NodeStat,
+    ) -> Result<(), ErrorCode> {
+        let acl = self.acls.intern(acl);
+        if let Some(node) = self.get_mut(path) {
+            let old_len = node.data().len();
+            node.set_data(data);
+            node.stat = stat;
+            let old = std::mem::replace(&mut node.acl, acl);
+            self.acls.release(old);
+            self.data_size = (self.data_size + data.map_or(0, <[u8]>::len)).saturating_sub(old_len);
+            return Ok(());
+        }
+        let parent = split(path).and_then(|(parent, name)| Some((self.get_mut(parent)?, name)));
+        let Some((parent, name)) = parent else {
+            self.acls.release(acl);
+            return Err(ErrorCode::NoNode);
+        };
+        parent.add_child(Znode::new(name, data, stat, acl));
+        self.added(path, data, stat.ephemeral_owner);
+        Ok(())
     }
 
     /// Deletes a childless znode (`DataTree.deleteNode`).
