@@ -390,24 +390,6 @@ impl StdError for Error {
 /// The result of a client operation.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Constructors that zookit-recipes uses until it has an error type of its
-/// own (issue 14). Not part of the API: they go away then.
-#[doc(hidden)]
-pub mod transitional {
-    use super::Error;
-
-    /// [`ErrorKind::Closed`](super::ErrorKind::Closed).
-    pub fn closed() -> Error {
-        Error::closed()
-    }
-
-    /// [`ErrorKind::InvalidArgument`](super::ErrorKind::InvalidArgument),
-    /// described by `detail`.
-    pub fn invalid_argument(detail: impl Into<String>) -> Error {
-        Error::invalid_argument(detail)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -172,8 +172,6 @@ mod watchers;
 pub use builder::{Async, ClientBuilder, DEFAULT_MAX_REQUEST_LEN};
 pub use cache::{TreeCache, TreeCacheBuilder, TreeEvent, TreeEvents};
 pub use client::{Client, StateChanges, WeakClient};
-#[doc(hidden)]
-pub use error::transitional as __transitional;
 pub use error::{Error, ErrorKind, Result};
 pub use four_letter::{four_letter_word, parse_server_version};
 pub use hosts::{ConnectString, DEFAULT_HOSTS, HostPort};

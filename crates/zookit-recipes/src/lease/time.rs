@@ -3,6 +3,8 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use zookit::UtcTime;
+
 /// Whole seconds since the epoch (negative before it), rounded down.
 pub(super) fn seconds(time: SystemTime) -> i64 {
     match time.duration_since(UNIX_EPOCH) {
@@ -26,14 +28,10 @@ pub(super) fn at(secs: i64) -> SystemTime {
 
 /// `"%Y-%m-%dT%H:%M:%S"` of `secs` seconds since the epoch, in UTC.
 pub(super) fn format_time(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let in_day = secs.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
+    let t = UtcTime::from_millis(secs.saturating_mul(1000));
     format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
-        in_day / 3600,
-        in_day % 3600 / 60,
-        in_day % 60
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        t.year, t.month, t.day, t.hour, t.minute, t.second
     )
 }
 
@@ -45,9 +43,9 @@ pub(super) fn parse_time(text: &str) -> Option<i64> {
     let month: u32 = date.next()?.parse().ok()?;
     let day: u32 = date.next()?.parse().ok()?;
     let mut time = time.split(':');
-    let hour: i64 = time.next()?.parse().ok()?;
-    let minute: i64 = time.next()?.parse().ok()?;
-    let second: i64 = time.next()?.parse().ok()?;
+    let hour: u32 = time.next()?.parse().ok()?;
+    let minute: u32 = time.next()?.parse().ok()?;
+    let second: u32 = time.next()?.parse().ok()?;
     if date.next().is_some()
         || time.next().is_some()
         || !(1..=12).contains(&month)
@@ -58,36 +56,8 @@ pub(super) fn parse_time(text: &str) -> Option<i64> {
     {
         return None;
     }
-    Some(days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
-/// algorithm).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year.rem_euclid(400);
-    let month = i64::from(month);
-    let day_of_year =
-        (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-/// The date of a day since 1970-01-01 (the inverse of
-/// [`days_from_civil`]).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let days = days + 719_468;
-    let era = days.div_euclid(146_097);
-    let day_of_era = days.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let mp = (5 * day_of_year + 2) / 153;
-    let day = u32::try_from(day_of_year - (153 * mp + 2) / 5 + 1).unwrap_or(1);
-    let month = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    let time = UtcTime { year, month, day, hour, minute, second, millisecond: 0 };
+    Some(time.to_millis().div_euclid(1000))
 }
 
 #[cfg(test)]

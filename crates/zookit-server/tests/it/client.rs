@@ -63,7 +63,7 @@ async fn crud_watches_and_transactions() {
 fn the_blocking_server_serves_blocking_clients() {
     let server = Server::builder().port(0).start_blocking().expect("starts");
     let zk = zookit::blocking::Client::connect(server.connect_string()).expect("connects");
-    zk.create("/b", "x").send().expect("create");
+    zk.create("/b", "x").expect("create");
     assert_eq!(&zk.get("/b").expect("get").0[..], b"x");
     drop(zk);
     server.shutdown();

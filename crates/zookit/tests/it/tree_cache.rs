@@ -205,7 +205,7 @@ async fn initial_load_then_queries(persistent: bool) {
         let message = err.to_string();
         assert!(message.contains(outside) && message.contains("/tree"), "{message}");
         let err = cache.get_children(outside).unwrap_err();
-        assert!(matches!(err.kind(), ErrorKind::InvalidArgument(_)), "{outside}: {err}");
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{outside}: {err}");
     }
     for invalid in ["tree", "/tree/", "/tree//a", ""] {
         let err = cache.get_data(invalid).unwrap_err();
