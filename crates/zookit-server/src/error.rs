@@ -18,6 +18,10 @@ pub enum Error {
     /// the maximum.
     #[error("invalid server setting: {0}")]
     Config(String),
+    /// The TLS settings cannot be used: a certificate or key that is not
+    /// PEM, unreadable, encrypted, or does not match.
+    #[error("invalid TLS setting: {0}")]
+    Tls(String),
     /// The runtime of a blocking server could not be started.
     #[error("cannot start the server's runtime: {0}")]
     Runtime(io::Error),

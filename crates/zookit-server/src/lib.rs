@@ -119,9 +119,12 @@ pub mod fuzzing;
 #[allow(dead_code, unreachable_pub)]
 mod fuzzing;
 mod net;
+mod ports;
 mod server;
 mod state;
 
 pub use builder::ServerBuilder;
 pub use error::Error;
+pub use net::tls::{ClientAuth, Tls};
+pub use ports::Transport;
 pub use server::{BlockingServer, Server};
