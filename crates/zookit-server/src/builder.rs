@@ -234,6 +234,26 @@ impl ServerBuilder {
         self
     }
 
+    /// Enables SASL DIGEST-MD5 with the users of the `Server` section of
+    /// a JAAS login configuration, as ZooKeeper reads it with
+    /// `-Djava.security.auth.login.config=FILE`:
+    /// `org.apache.zookeeper.server.auth.DigestLoginModule required
+    /// user_<name>="<password>" ...;`. A file that cannot be read or has
+    /// another login module in that section makes [`start`](Self::start)
+    /// fail, naming the file and line.
+    pub fn sasl_jaas_file(self, path: impl AsRef<std::path::Path>) -> Self {
+        let path = path.as_ref();
+        let users = std::fs::read_to_string(path)
+            .map_err(|e| Error::Config(format!("cannot read {}: {e}", path.display())))
+            .and_then(|text| {
+                crate::jaas::digest_users(&text, &path.display().to_string(), "Server")
+            });
+        match users {
+            Ok(users) => self.sasl_digest_users(users),
+            Err(e) => Self { error: Some(e.to_string()), ..self },
+        }
+    }
+
     /// The SASL user that is the super user (ZooKeeper's
     /// `zookeeper.superUser`).
     pub fn sasl_super_user(mut self, user: impl Into<String>) -> Self {

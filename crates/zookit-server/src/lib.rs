@@ -118,13 +118,16 @@ pub mod fuzzing;
 #[cfg(not(feature = "fuzzing"))]
 #[allow(dead_code, unreachable_pub)]
 mod fuzzing;
+mod jaas;
 mod net;
 mod ports;
 mod server;
 mod state;
+mod zoo_cfg;
 
 pub use builder::ServerBuilder;
 pub use error::Error;
 pub use net::tls::{ClientAuth, Tls};
 pub use ports::Transport;
 pub use server::{BlockingServer, Server};
+pub use zoo_cfg::ZooCfg;
