@@ -247,7 +247,7 @@ pub(crate) enum Command {
 
     /// Run a ZooKeeper-compatible server in memory (single server, for development and tests)
     #[command(
-        after_help = "Prints `listening on HOST:PORT` once it accepts connections; stops on Ctrl-C or SIGTERM.\n\nExamples:\n  zookit serve\n  zookit serve --port 0 --tick-time 500"
+        after_help = "Prints `listening on HOST:PORT` once it accepts connections (and `listening with TLS on HOST:PORT` for a secure port); stops on Ctrl-C or SIGTERM. With --config it reads an Apache ZooKeeper zoo.cfg (the options given override it) and names the keys it does not apply in one warning.\n\nExamples:\n  zookit serve\n  zookit serve --port 0 --tick-time 500\n  zookit serve --config conf/zoo.cfg --port 0\n  zookit serve --secure-port 2281 --server-cert server.pem --server-key server-key.pem --client-ca ca.pem\n  zookit serve --jaas jaas.conf"
     )]
     Serve(crate::commands::serve::ServeArgs),
 

@@ -1,11 +1,12 @@
 //! `serve`: runs an embedded ZooKeeper-compatible server (zookit-server) in
-//! memory until interrupted.
+//! memory until interrupted, configured by options or by a zoo.cfg.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 use serde_json::json;
-use zookit_server::{Error as ServerError, Server};
+use zookit_server::{ClientAuth, Error as ServerError, Server, ServerBuilder, Tls, ZooCfg};
 
 use crate::connect::Context;
 use crate::error::{CliError, Result};
@@ -14,44 +15,146 @@ use crate::signals::interrupted;
 /// `serve`.
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
-    /// The port to listen on; 0 picks a free one
-    #[arg(long, default_value_t = 2181)]
-    pub(crate) port: u16,
-    /// The host or address to listen on
-    #[arg(long, default_value = "127.0.0.1")]
-    pub(crate) host: String,
-    /// ZooKeeper's tickTime, in milliseconds
-    #[arg(long, value_name = "MS", default_value_t = 2000)]
-    pub(crate) tick_time: u64,
+    /// An Apache ZooKeeper configuration file to start from; the options given override it
+    #[arg(long, value_name = "ZOO_CFG")]
+    pub(crate) config: Option<PathBuf>,
+    /// The port to listen on; 0 picks a free one [default: 2181]
+    #[arg(long)]
+    pub(crate) port: Option<u16>,
+    /// The host or address to listen on [default: 127.0.0.1]
+    #[arg(long)]
+    pub(crate) host: Option<String>,
+    /// ZooKeeper's tickTime, in milliseconds [default: 2000]
+    #[arg(long, value_name = "MS")]
+    pub(crate) tick_time: Option<u64>,
     /// The smallest session timeout granted, in milliseconds [default: 2 ticks]
     #[arg(long, value_name = "MS")]
     pub(crate) min_session_timeout: Option<u64>,
     /// The largest session timeout granted, in milliseconds [default: 20 ticks]
     #[arg(long, value_name = "MS")]
     pub(crate) max_session_timeout: Option<u64>,
+    /// A TLS client port (secureClientPort); 0 picks a free one
+    #[arg(long, value_name = "PORT", help_heading = "Server TLS")]
+    pub(crate) secure_port: Option<u16>,
+    /// The server's certificate chain, PEM
+    #[arg(long, value_name = "FILE", requires = "server_key", help_heading = "Server TLS")]
+    pub(crate) server_cert: Option<PathBuf>,
+    /// The server's private key, PEM (unencrypted)
+    #[arg(long, value_name = "FILE", requires = "server_cert", help_heading = "Server TLS")]
+    pub(crate) server_key: Option<PathBuf>,
+    /// CA certificates that client certificates must come from
+    #[arg(long, value_name = "FILE", requires = "server_cert", help_heading = "Server TLS")]
+    pub(crate) client_ca: Option<PathBuf>,
+    /// Whether clients must present a certificate [default: need with --client-ca]
+    #[arg(long, value_enum, requires = "client_ca", help_heading = "Server TLS")]
+    pub(crate) client_auth: Option<ClientAuthArg>,
+    /// A JAAS file whose Server section lists SASL DIGEST-MD5 users (DigestLoginModule)
+    #[arg(long, value_name = "FILE", help_heading = "Authentication")]
+    pub(crate) jaas: Option<PathBuf>,
+    /// The digest super user, user:base64(sha1(user:password))
+    #[arg(long, value_name = "DIGEST", help_heading = "Authentication")]
+    pub(crate) super_digest: Option<String>,
 }
 
-/// Runs `serve`: prints one line once connections are accepted, then
-/// serves until Ctrl-C or SIGTERM.
-pub(crate) async fn run(ctx: &Context, args: ServeArgs) -> Result<()> {
-    let mut builder = Server::builder()
-        .host(args.host.clone())
-        .port(args.port)
-        .tick_time(Duration::from_millis(args.tick_time));
+/// ZooKeeper's `ssl.clientAuth` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum ClientAuthArg {
+    /// No certificate is asked for
+    None,
+    /// A certificate is asked for, not required
+    Want,
+    /// A trusted certificate is required
+    Need,
+}
+
+/// A server setting or file that cannot be used is bad usage; anything
+/// else (a busy port) a failure.
+fn server_error(e: ServerError) -> CliError {
+    match e {
+        ServerError::Bind { .. } | ServerError::Runtime(_) => CliError::failed(e.to_string()),
+        _ => CliError::usage(e.to_string()),
+    }
+}
+
+/// The builder: zoo.cfg's settings first (its warnings printed), then
+/// the options given.
+fn builder(ctx: &Context, args: ServeArgs) -> Result<ServerBuilder> {
+    let mut builder = Server::builder();
+    if let Some(path) = &args.config {
+        let cfg = ZooCfg::read(path).map_err(server_error)?;
+        if !ctx.out.quiet() {
+            for note in cfg.warning().into_iter().chain(cfg.data_dir_note()) {
+                eprintln!("zookit serve: {note}");
+            }
+        }
+        builder = cfg.apply(builder).map_err(server_error)?;
+    }
+    if let Some(port) = args.port {
+        builder = builder.port(port).plain_port(true);
+    }
+    if let Some(host) = args.host {
+        builder = builder.host(host);
+    }
+    if let Some(ms) = args.tick_time {
+        builder = builder.tick_time(Duration::from_millis(ms));
+    }
     if let Some(ms) = args.min_session_timeout {
         builder = builder.min_session_timeout(Duration::from_millis(ms));
     }
     if let Some(ms) = args.max_session_timeout {
         builder = builder.max_session_timeout(Duration::from_millis(ms));
     }
-    let server = builder.start().await.map_err(|e| match e {
-        ServerError::Config(_) => CliError::usage(e.to_string()),
-        _ => CliError::failed(e.to_string()),
-    })?;
+    if let Some(port) = args.secure_port {
+        builder = builder.secure_port(port);
+    }
+    if let (Some(cert), Some(key)) = (&args.server_cert, &args.server_key) {
+        let mut tls = Tls::from_files(cert, key).map_err(server_error)?;
+        if let Some(ca) = &args.client_ca {
+            let ca = std::fs::read_to_string(ca)
+                .map_err(|e| CliError::usage(format!("cannot read {}: {e}", ca.display())))?;
+            let mode = match args.client_auth.unwrap_or(ClientAuthArg::Need) {
+                ClientAuthArg::None => ClientAuth::None,
+                ClientAuthArg::Want => ClientAuth::Want,
+                ClientAuthArg::Need => ClientAuth::Need,
+            };
+            tls = tls.client_auth(mode, ca);
+        }
+        builder = builder.tls(tls);
+    }
+    if let Some(jaas) = &args.jaas {
+        builder = builder.sasl_jaas_file(jaas);
+    }
+    if let Some(digest) = args.super_digest {
+        builder = builder.super_digest(digest);
+    }
+    Ok(builder)
+}
+
+/// Runs `serve`: prints one line per client port once connections are
+/// accepted, then serves until Ctrl-C or SIGTERM.
+pub(crate) async fn run(ctx: &Context, args: ServeArgs) -> Result<()> {
+    let server = builder(ctx, args)?.start().await.map_err(server_error)?;
+    let plain = server
+        .client_ports()
+        .first()
+        .map(|(addr, _)| *addr)
+        .filter(|addr| Some(*addr) != server.secure_addr());
     if ctx.out.json_mode() {
-        ctx.out.json_line(&json!({"listening": server.addr().to_string()}))?;
+        let mut announced = json!({});
+        if let Some(addr) = plain {
+            announced["listening"] = json!(addr.to_string());
+        }
+        if let Some(addr) = server.secure_addr() {
+            announced["listening_tls"] = json!(addr.to_string());
+        }
+        ctx.out.json_line(&announced)?;
     } else {
-        ctx.out.line(format!("listening on {}", server.addr()))?;
+        if let Some(addr) = plain {
+            ctx.out.line(format!("listening on {addr}"))?;
+        }
+        if let Some(addr) = server.secure_addr() {
+            ctx.out.line(format!("listening with TLS on {addr}"))?;
+        }
     }
     if !ctx.out.quiet() {
         eprintln!("serving in memory until interrupted (Ctrl-C)");
