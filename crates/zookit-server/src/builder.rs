@@ -286,7 +286,9 @@ impl ServerBuilder {
         }
         match (c.secure_port, &c.tls) {
             (Some(_), None) => {
-                return Err(Error::Config("a secure client port needs TLS settings".into()));
+                return Err(Error::Config(
+                    "a secure client port needs TLS settings (a server certificate and key)".into(),
+                ));
             }
             (None, Some(_)) => {
                 return Err(Error::Config("TLS settings without a secure client port".into()));

@@ -332,10 +332,10 @@ impl ZooCfg {
         };
         let key_store = self.get("ssl.keyStore.location");
         let trust_store = self.get("ssl.trustStore.location");
-        let Some(key_store) = key_store else {
-            let port = self.get("secureClientPort").unwrap_or(&self.entries[0]);
-            return Err(self.bad(port, "a secure client port needs ssl.keyStore.location"));
-        };
+        // Without a key store in the file (ZooKeeper may have it from a
+        // system property), the certificate must come from elsewhere
+        // (ServerBuilder::tls, or zookit serve's --server-cert).
+        let Some(key_store) = key_store else { return Ok(None) };
         if client_auth != ClientAuth::None && trust_store.is_none() {
             let e = self.get("ssl.clientAuth").unwrap_or(key_store);
             return Err(self.bad(
@@ -528,7 +528,6 @@ mod tests {
             ("maxClientCnxns=-5", 1, "connections"),
             ("clientPortAddress", 1, "has no value"),
             ("x=\\uZZZZ", 1, "\\u"),
-            ("secureClientPort=2281", 1, "ssl.keyStore.location"),
             ("secureClientPort=1\nssl.keyStore.location=k.pem", 2, "ssl.trustStore"),
             ("secureClientPort=1\nssl.keyStore.location=k.jks", 2, "PEM"),
             ("secureClientPort=1\nssl.keyStore.location=k.pem\nssl.clientAuth=maybe", 3, "want"),
