@@ -289,9 +289,9 @@ fn debug_output_shows_no_secret() {
     assert!(shown.contains("redacted"), "{shown}");
 }
 
+on_both_servers!(the_blocking_client_speaks_tls_and_sasl);
 /// The blocking client takes the same TLS and SASL options: a client
 /// certificate with an encrypted key, and SASL, on one server.
-on_both_servers!(the_blocking_client_speaks_tls_and_sasl);
 fn the_blocking_client_speaks_tls_and_sasl(kind: ServerKind) {
     init_logging();
     let pki = TestPki::new("zookit blocking CA");
