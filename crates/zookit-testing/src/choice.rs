@@ -184,14 +184,21 @@ impl TestEnsemble {
 /// `embedded`, each calling it with its [`ServerKind`]. Async bodies run
 /// under `#[tokio::test]` (the calling crate needs tokio).
 ///
-/// ```ignore
+/// ```no_run
 /// use zookit_testing::{ServerKind, on_both_servers};
 ///
-/// async fn tls_works(kind: ServerKind) { /* kind.builder().tls(...).start() ... */ }
-/// on_both_servers!(async tls_works);
+/// async fn serves_async(kind: ServerKind) {
+///     let zk = kind.standalone().unwrap();
+///     // ... connect an async client to zk.connect_string() ...
+/// }
+/// on_both_servers!(async serves_async);
 ///
-/// fn blocking_works(kind: ServerKind) { /* ... */ }
-/// on_both_servers!(blocking_works);
+/// fn serves(kind: ServerKind) {
+///     let zk = kind.builder().members(3).start().unwrap();
+///     zk.kill(0).unwrap();
+/// }
+/// on_both_servers!(serves);
+/// # fn main() {}
 /// ```
 #[macro_export]
 macro_rules! on_both_servers {
