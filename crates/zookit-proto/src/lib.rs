@@ -53,6 +53,7 @@
 mod connect;
 mod create_mode;
 mod data;
+pub mod digest_md5;
 mod error;
 mod error_code;
 mod frame;

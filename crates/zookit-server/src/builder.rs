@@ -5,12 +5,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize};
 use std::time::Duration;
 
-use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
 use crate::config::{Config, FOUR_LETTER_WORDS};
 use crate::error::Error;
-use crate::net::{Shared, listener};
+use crate::net::Shared;
+use crate::net::tls::Tls;
+use crate::ports::{Ports, Transport};
 use crate::server::{BlockingServer, Server};
 
 /// How many commands may wait for the state task before connections stop
@@ -223,6 +224,96 @@ impl ServerBuilder {
         self
     }
 
+    /// Whether the plain client port is opened (default true); without
+    /// it only the [`secure_port`](Self::secure_port) serves, as with a
+    /// `zoo.cfg` that sets `secureClientPort` and no `clientPort`.
+    pub fn plain_port(mut self, enabled: bool) -> Self {
+        self.config.plain_port = enabled;
+        self
+    }
+
+    /// A TLS client port (`secureClientPort`) besides the plain one; 0
+    /// picks a free port. Needs [`tls`](Self::tls).
+    pub fn secure_port(mut self, port: u16) -> Self {
+        self.config.secure_port = Some(port);
+        self
+    }
+
+    /// The host or address of the TLS client port
+    /// (`secureClientPortAddress`; default: the [`host`](Self::host)).
+    pub fn secure_host(mut self, host: impl Into<String>) -> Self {
+        self.config.secure_host = Some(host.into());
+        self
+    }
+
+    /// The TLS settings of the secure client port: the server's
+    /// certificate and key, and whether clients must present a
+    /// certificate. A client certificate's subject becomes the
+    /// connection's `x509` identity (`CN=alice,O=example`, as ZooKeeper's
+    /// `X509AuthenticationProvider` names it), usable in ACLs with the
+    /// `x509` scheme and shown by `whoAmI`.
+    pub fn tls(mut self, tls: Tls) -> Self {
+        self.config.tls = Some(tls);
+        self
+    }
+
+    /// The client certificate subject that is the super user
+    /// (`zookeeper.X509AuthenticationProvider.superUser`): a connection
+    /// presenting it passes every ACL check.
+    pub fn x509_super_user(mut self, subject: impl Into<String>) -> Self {
+        self.config.x509_super_user = Some(subject.into());
+        self
+    }
+
+    /// Enables SASL DIGEST-MD5 with these users (name, password), as
+    /// ZooKeeper's `DigestLoginModule` serves them from a JAAS file's
+    /// `Server` section; an empty list enables SASL with no users. A
+    /// client that authenticates as `name` gets the identity `sasl:name`,
+    /// and ACLs may use the `sasl` scheme (ZooKeeper's
+    /// `authProvider.N=...SASLAuthenticationProvider`). A failed exchange
+    /// answers `AuthFailed` and closes the connection. Clients without
+    /// SASL are still served.
+    pub fn sasl_digest_users<I, U, P>(mut self, users: I) -> Self
+    where
+        I: IntoIterator<Item = (U, P)>,
+        U: Into<String>,
+        P: Into<String>,
+    {
+        let mut all = self.config.sasl.take().unwrap_or_default();
+        for (user, password) in users {
+            all.insert(user.into(), password.into());
+        }
+        self.config.sasl = Some(all);
+        self
+    }
+
+    /// Enables SASL DIGEST-MD5 with the users of the `Server` section of
+    /// a JAAS login configuration, as ZooKeeper reads it with
+    /// `-Djava.security.auth.login.config=FILE`:
+    /// `org.apache.zookeeper.server.auth.DigestLoginModule required
+    /// user_<name>="<password>" ...;`. A file that cannot be read or has
+    /// another login module in that section makes [`start`](Self::start)
+    /// fail, naming the file and line.
+    pub fn sasl_jaas_file(self, path: impl AsRef<std::path::Path>) -> Self {
+        let path = path.as_ref();
+        let users = std::fs::read_to_string(path)
+            .map_err(|e| Error::Config(format!("cannot read {}: {e}", path.display())))
+            .and_then(|text| {
+                crate::jaas::digest_users(&text, &path.display().to_string(), "Server")
+            });
+        match users {
+            Ok(users) => self.sasl_digest_users(users),
+            Err(e) => Self { error: Some(e.to_string()), ..self },
+        }
+    }
+
+    /// The SASL user that is the super user (ZooKeeper's
+    /// `zookeeper.superUser`).
+    pub fn sasl_super_user(mut self, user: impl Into<String>) -> Self {
+        self.config.sasl_super_user = Some(user.into());
+        self
+    }
+
     fn check(&self) -> Result<(), Error> {
         if let Some(error) = &self.error {
             return Err(Error::Config(error.clone()));
@@ -252,14 +343,29 @@ impl ServerBuilder {
         if c.persist.data_log_dir.is_some() && c.persist.data_dir.is_none() {
             return Err(Error::Config("a data log directory needs a data directory".into()));
         }
+        match (c.secure_port, &c.tls) {
+            (Some(_), None) => {
+                return Err(Error::Config(
+                    "a secure client port needs TLS settings (a server certificate and key)".into(),
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(Error::Config("TLS settings without a secure client port".into()));
+            }
+            _ => {}
+        }
+        if !c.plain_port && c.secure_port.is_none() {
+            return Err(Error::Config("neither a client port nor a secure client port".into()));
+        }
         Ok(())
     }
 
-    /// Binds the port and starts serving on the current tokio runtime.
-    /// Returns once connections are accepted. With a data directory, the
-    /// tree and sessions it holds are recovered first.
+    /// Binds the client ports and starts serving on the current tokio
+    /// runtime. Returns once connections are accepted. With a data
+    /// directory, the tree and sessions it holds are recovered first.
     pub async fn start(self) -> Result<Server, Error> {
         self.check()?;
+        let tls = self.config.tls.as_ref().map(Tls::acceptor).transpose()?;
         let config = Arc::new(self.config);
         let origin = {
             let config = config.clone();
@@ -267,33 +373,43 @@ impl ServerBuilder {
                 .await
                 .map_err(|e| Error::Runtime(std::io::Error::other(e)))??
         };
-        let addr = format!("{}:{}", config.host, config.port);
-        let listener = TcpListener::bind((config.host.as_str(), config.port))
-            .await
-            .map_err(|source| Error::Bind { addr: addr.clone(), source })?;
-        let local = listener.local_addr().map_err(|source| Error::Bind { addr, source })?;
+        // Dropped on an early return, which ends any listener started.
         let (shutdown, shutdown_rx) = watch::channel(false);
         let (reason, failure) = watch::channel(None);
         let (commands, commands_rx) = mpsc::channel(COMMAND_QUEUE);
         let open = Arc::new(AtomicUsize::new(0));
+        let shared = Arc::new(Shared {
+            config: config.clone(),
+            commands,
+            shutdown: shutdown_rx.clone(),
+            next_conn: AtomicU64::new(1),
+            open: open.clone(),
+        });
+        let ports = Arc::new(Ports::new(shared, tls));
+        let plain = match config.plain_port {
+            true => Some(ports.open(&config.host, config.port, Transport::Plain).await?),
+            false => None,
+        };
+        let secure = match config.secure_port {
+            Some(port) => {
+                let host = config.secure_host.as_deref().unwrap_or(&config.host);
+                Some(ports.open(host, port, Transport::Tls).await?)
+            }
+            None => None,
+        };
+        let Some(local) = plain.or(secure) else {
+            return Err(Error::Config("no client port".into()));
+        };
         let core = tokio::spawn(crate::core::run(
             config.clone(),
             local.port(),
-            open.clone(),
+            open,
             commands_rx,
-            shutdown_rx.clone(),
+            shutdown_rx,
             origin,
             crate::core::Failure { shutdown: shutdown.clone(), reason },
         ));
-        let shared = Arc::new(Shared {
-            config,
-            commands,
-            shutdown: shutdown_rx,
-            next_conn: AtomicU64::new(1),
-            open,
-        });
-        let accept = tokio::spawn(listener::run(listener, shared));
-        Ok(Server { addr: local, shutdown, failure, tasks: vec![accept, core] })
+        Ok(Server { addr: local, secure_addr: secure, shutdown, failure, tasks: vec![core], ports })
     }
 
     /// Starts the server on threads of its own, for code without an async
@@ -318,6 +434,9 @@ mod tests {
             Server::builder().four_letter_words(["ruok", "nope"]),
             Server::builder().jute_max_buffer(1),
             Server::builder().max_unsent_replies(0),
+            Server::builder().secure_port(0),
+            Server::builder().tls(Tls::from_pem("", "")),
+            Server::builder().plain_port(false),
         ];
         for builder in bad {
             assert!(matches!(builder.check(), Err(Error::Config(_))), "{builder:?}");

@@ -30,6 +30,19 @@ pub(crate) struct Config {
     pub(crate) handshake_timeout: Duration,
     /// The data directory and how it is kept (in memory without one).
     pub(crate) persist: crate::persist::Settings,
+    /// Whether the plain client port is opened.
+    pub(crate) plain_port: bool,
+    /// The TLS client port (`secureClientPort`) and its host, if any.
+    pub(crate) secure_port: Option<u16>,
+    pub(crate) secure_host: Option<String>,
+    pub(crate) tls: Option<crate::net::tls::Tls>,
+    /// SASL DIGEST-MD5 users; `None`: SASL is not configured.
+    pub(crate) sasl: Option<crate::state::SaslUsers>,
+    /// The SASL user that is the super user (`zookeeper.superUser`).
+    pub(crate) sasl_super_user: Option<String>,
+    /// The certificate subject that is the super user
+    /// (`zookeeper.X509AuthenticationProvider.superUser`).
+    pub(crate) x509_super_user: Option<String>,
 }
 
 impl Default for Config {
@@ -53,6 +66,13 @@ impl Default for Config {
             // zookeeper.nio.sessionlessCnxnTimeout
             handshake_timeout: Duration::from_secs(10),
             persist: crate::persist::Settings::default(),
+            plain_port: true,
+            secure_port: None,
+            secure_host: None,
+            tls: None,
+            sasl: None,
+            sasl_super_user: None,
+            x509_super_user: None,
         }
     }
 }

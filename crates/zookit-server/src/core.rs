@@ -31,6 +31,11 @@ pub(crate) enum Command {
     Closed { conn: ConnId },
     /// A four-letter word from `peer`; the answer goes back on `reply`.
     FourLetter { word: &'static str, peer: SocketAddr, reply: oneshot::Sender<String> },
+    /// Identities a connection proved before its handshake (a client
+    /// certificate's `x509` subject).
+    Identify { conn: ConnId, ids: Vec<zookit_proto::Id> },
+    /// Expire a session now; whether it was alive goes back on `reply`.
+    Expire { session: i64, reply: oneshot::Sender<bool> },
 }
 
 /// The most commands taken in one batch.
@@ -145,6 +150,14 @@ impl Origin {
             extended_types: config.extended_types,
             reconfig_enabled: config.reconfig_enabled,
             secret,
+            security: crate::state::Security {
+                sasl: config.sasl.clone().map(Arc::new),
+                sasl_super_user: config.sasl_super_user.clone(),
+                schemes: crate::state::Schemes {
+                    sasl: config.sasl.is_some(),
+                    x509: config.tls.is_some(),
+                },
+            },
         };
         let (state, store) = crate::persist::open(config, state_config, clock.now())?;
         Ok(Self { clock, state, store })
@@ -232,6 +245,10 @@ pub(crate) async fn run(
                                 wall_ms: now.wall_ms,
                             };
                             answers.push((reply, four_letter::answer(word, &mut state, &ctx)));
+                        }
+                        Command::Identify { conn, ids } => state.identify(conn, ids),
+                        Command::Expire { session, reply } => {
+                            let _ = reply.send(state.expire_session(session, &mut conns));
                         }
                     }
                 }

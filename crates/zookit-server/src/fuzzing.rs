@@ -53,6 +53,7 @@ pub fn request_path(input: &[u8]) {
         extended_types: first & 0x10 == 0,
         reconfig_enabled: first & 0x20 == 0,
         secret: 7,
+        security: Default::default(),
     };
     let mut now = Now { wall_ms: 1_700_000_000_000, mono_ms: 1_000_000 };
     let mut state = State::new(config, now);

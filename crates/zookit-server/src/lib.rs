@@ -36,7 +36,46 @@
 //! [--tick-time MS] [--min-session-timeout MS] [--max-session-timeout MS]
 //! [--data-dir DIR [--fsync always|never] [--snap-count N]]` prints
 //! `listening on HOST:PORT` once it accepts connections (`--port 0` picks
-//! a free port) and stops on Ctrl-C or SIGTERM.
+//! a free port) and stops on Ctrl-C or SIGTERM. `--config zoo.cfg`
+//! starts from an Apache ZooKeeper configuration file (the options given
+//! override it).
+//!
+//! # Where a ZooKeeper is expected
+//!
+//! [`ZooCfg`] reads a `zoo.cfg` as ZooKeeper does and applies what this
+//! server has: the client ports and addresses, `tickTime`, the session
+//! timeouts, `maxClientCnxns`, the four-letter whitelist, TLS (`ssl.*`
+//! with PEM stores), the authentication providers and super users. Every
+//! other key is named in one warning; a bad line or value is an error
+//! naming the file, the line number and the line. SASL users come from a
+//! JAAS file's `Server` section, as ZooKeeper's `DigestLoginModule` reads
+//! them ([`ServerBuilder::sasl_jaas_file`]).
+//!
+//! # Secure when asked
+//!
+//! - **TLS** on a secure client port ([`ServerBuilder::secure_port`],
+//!   [`ServerBuilder::tls`]; rustls): the server's certificate and key,
+//!   and optionally client certificates, whose subject becomes the
+//!   connection's `x509` identity as ZooKeeper names it (`CN=app,O=example`,
+//!   RFC 2253), for `whoAmI` and ACLs with the `x509` scheme
+//!   ([`ServerBuilder::x509_super_user`] for the super user).
+//! - **SASL DIGEST-MD5** ([`ServerBuilder::sasl_digest_users`]), as
+//!   ZooKeeper's `DigestLoginModule` serves it: a client authenticated as
+//!   `alice` has the identity `sasl:alice`, ACLs may use the `sasl` scheme,
+//!   and `auth` ACLs stand for it; a wrong password answers `AuthFailed`
+//!   and closes the connection ([`ServerBuilder::sasl_super_user`]).
+//! - **The digest super user** ([`ServerBuilder::super_digest`],
+//!   [`ServerBuilder::super_user`]).
+//!
+//! # Several client ports over one state
+//!
+//! A running server can open more client ports on the same tree and
+//! sessions ([`Server::open_client_port`]), close one
+//! ([`Server::close_client_port`]: the port refuses connections, its
+//! connections end, their sessions live on), drop or stall its
+//! connections, and expire a session by id ([`Server::expire_session`]).
+//! zookit-testing builds its simulated ensemble on this: N members that
+//! are N ports over one tree, so a client fails over keeping its session.
 //!
 //! # Behaviour
 //!
@@ -135,9 +174,9 @@
 //!   ensembles stay Apache ZooKeeper.
 //! - **In memory unless asked.** Everything is gone when it stops, unless
 //!   it has a data directory (see *Durability*).
-//! - No SASL (a `sasl` request is answered as by a server without SASL
-//!   configured), no TLS, no quotas (`/zookeeper/quota` exists, but limits
-//!   and counts are not kept), no dynamic reconfiguration.
+//! - No quotas (`/zookeeper/quota` exists, but limits and counts are not
+//!   kept), no dynamic reconfiguration, no admin server, no Kerberos
+//!   (SASL is DIGEST-MD5 only), no key stores but PEM files.
 //!
 //! # Differences from Apache ZooKeeper
 //!
@@ -163,8 +202,18 @@
 //!   and a client that does not read its replies is disconnected
 //!   ([`ServerBuilder::max_unsent_replies`]) where ZooKeeper stops reading
 //!   from it.
-//! - Four-letter words have ZooKeeper's formats, but counters the server
-//!   does not keep (latencies, directory sizes) read 0;
+//! - TLS: client host names are not checked against client certificates
+//!   (ZooKeeper's `ssl.hostnameVerification`, on by default there); an
+//!   encrypted server key is refused (ZooKeeper 3.8 on Java 17 cannot read
+//!   the PBES2 keys OpenSSL writes either). With `ssl.clientAuth=want`, a
+//!   client without a certificate is served without an `x509` identity.
+//! - SASL: one DIGEST-MD5 exchange per connection, `qop=auth`, no
+//!   authorization id other than the user; the user name is the identity
+//!   as given (ZooKeeper maps Kerberos-style names through its rules). A
+//!   configured SASL user list also registers the `sasl` ACL scheme
+//!   (ZooKeeper needs `authProvider.N=...SASLAuthenticationProvider` too).
+//! - Four-letter words have ZooKeeper's formats, but counters an
+//!   in-memory server does not keep (latencies, directory sizes) read 0;
 //!   `gtmk`, `stmk` and `hash` are not words here.
 
 mod builder;
@@ -180,12 +229,18 @@ pub mod fuzzing;
 #[cfg(not(feature = "fuzzing"))]
 #[allow(dead_code, unreachable_pub)]
 mod fuzzing;
+mod jaas;
 mod net;
 mod persist;
+mod ports;
 mod server;
 mod state;
+mod zoo_cfg;
 
 pub use builder::ServerBuilder;
 pub use error::Error;
+pub use net::tls::{ClientAuth, Tls};
 pub use persist::Fsync;
+pub use ports::Transport;
 pub use server::{BlockingServer, Server};
+pub use zoo_cfg::ZooCfg;

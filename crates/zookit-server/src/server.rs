@@ -1,13 +1,17 @@
 //! A running server, and its blocking form.
 
+use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::thread;
 
+use tokio::runtime::Handle;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::builder::ServerBuilder;
 use crate::error::Error;
+use crate::ports::{Ports, Transport};
 
 /// A running server. [`shutdown`](Server::shutdown) stops it; dropping it
 /// stops it too, without waiting.
@@ -24,10 +28,12 @@ use crate::error::Error;
 #[must_use = "the server stops when its handle is dropped"]
 pub struct Server {
     pub(crate) addr: SocketAddr,
+    pub(crate) secure_addr: Option<SocketAddr>,
     pub(crate) shutdown: watch::Sender<bool>,
     /// Why the server stopped by itself, once it has.
     pub(crate) failure: watch::Receiver<Option<String>>,
     pub(crate) tasks: Vec<JoinHandle<()>>,
+    pub(crate) ports: Arc<Ports>,
 }
 
 impl Server {
@@ -66,11 +72,69 @@ impl Server {
         }
     }
 
+    /// The address of the TLS client port, if one was configured
+    /// ([`ServerBuilder::secure_port`]).
+    pub fn secure_addr(&self) -> Option<SocketAddr> {
+        self.secure_addr
+    }
+
+    /// Opens another client port on the same state (the same tree and
+    /// sessions): port 0 of `addr` picks a free one. Returns the address
+    /// bound. A [`Transport::Tls`] port needs the server's
+    /// [`Tls`](crate::Tls) settings.
+    ///
+    /// Several ports over one state are how zookit-testing simulates the
+    /// members of an ensemble in one process.
+    pub async fn open_client_port(
+        &self,
+        addr: SocketAddr,
+        transport: Transport,
+    ) -> Result<SocketAddr, Error> {
+        self.ports.open(&addr.ip().to_string(), addr.port(), transport).await
+    }
+
+    /// Closes the client port at `addr`: it stops listening (connecting
+    /// is refused) and its connections are closed; their sessions live on
+    /// until they expire or resume elsewhere. Returns once the port and
+    /// its connections are gone; false if no port is open at `addr`. It
+    /// may be opened again with [`open_client_port`](Self::open_client_port).
+    pub async fn close_client_port(&self, addr: SocketAddr) -> bool {
+        self.ports.close(addr).await
+    }
+
+    /// Closes every connection of the client port at `addr`, which keeps
+    /// listening; false if no port is open there.
+    pub fn drop_connections(&self, addr: SocketAddr) -> bool {
+        self.ports.with(addr, |port| port.drop_connections())
+    }
+
+    /// Stalls (or, with `false`, resumes) the connections of the client
+    /// port at `addr`: while stalled nothing is read from or written to
+    /// them, new ones included, and their sessions' clocks run on, as
+    /// behind a network partition. False if no port is open there.
+    pub fn stall_client_port(&self, addr: SocketAddr, stalled: bool) -> bool {
+        self.ports.with(addr, |port| port.set_stalled(stalled))
+    }
+
+    /// The open client ports, in the order they were opened.
+    pub fn client_ports(&self) -> Vec<(SocketAddr, Transport)> {
+        self.ports.list()
+    }
+
+    /// Expires session `id` now, as if its timeout had passed: its
+    /// ephemeral znodes are deleted, watches fire, and its connection is
+    /// closed, so its client learns it is expired. False if no such
+    /// session is alive.
+    pub async fn expire_session(&self, id: i64) -> bool {
+        self.ports.expire_session(id).await
+    }
+
     /// Stops accepting, closes every connection and waits until all of the
     /// server's tasks have ended. In memory, sessions and znodes are gone
     /// with it; with a data directory, they are there when it starts again.
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);
+        self.ports.join().await;
         for task in self.tasks.drain(..) {
             let _ = task.await;
         }
@@ -98,13 +162,19 @@ impl Drop for Server {
 #[must_use = "the server stops when its handle is dropped"]
 pub struct BlockingServer {
     addr: SocketAddr,
+    secure_addr: Option<SocketAddr>,
+    runtime: Handle,
+    ports: Arc<Ports>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<thread::JoinHandle<()>>,
 }
 
+/// What the server thread reports once serving.
+type Started = (SocketAddr, Option<SocketAddr>, Handle, Arc<Ports>);
+
 impl BlockingServer {
     pub(crate) fn start(builder: ServerBuilder) -> Result<Self, Error> {
-        let (started, start_result) = std::sync::mpsc::channel();
+        let (started, start_result) = std::sync::mpsc::channel::<Result<Started, Error>>();
         let (stop, stopped) = oneshot::channel::<()>();
         let thread = thread::Builder::new()
             .name("zookit-server".to_owned())
@@ -123,7 +193,13 @@ impl BlockingServer {
                 runtime.block_on(async move {
                     match builder.start().await {
                         Ok(server) => {
-                            let _ = started.send(Ok(server.addr()));
+                            let report = (
+                                server.addr,
+                                server.secure_addr,
+                                Handle::current(),
+                                server.ports.clone(),
+                            );
+                            let _ = started.send(Ok(report));
                             // Until stopped, or the handle is gone.
                             let _ = stopped.await;
                             server.shutdown().await;
@@ -136,7 +212,14 @@ impl BlockingServer {
             })
             .map_err(Error::Runtime)?;
         match start_result.recv() {
-            Ok(Ok(addr)) => Ok(Self { addr, stop: Some(stop), thread: Some(thread) }),
+            Ok(Ok((addr, secure_addr, runtime, ports))) => Ok(Self {
+                addr,
+                secure_addr,
+                runtime,
+                ports,
+                stop: Some(stop),
+                thread: Some(thread),
+            }),
             Ok(Err(e)) => {
                 let _ = thread.join();
                 Err(e)
@@ -158,6 +241,63 @@ impl BlockingServer {
     /// A connection string for clients: `host:port`.
     pub fn connect_string(&self) -> String {
         self.addr.to_string()
+    }
+
+    /// The address of the TLS client port, if one was configured.
+    pub fn secure_addr(&self) -> Option<SocketAddr> {
+        self.secure_addr
+    }
+
+    /// Runs `future` on the server's runtime and waits for it, from any
+    /// thread, async or not. `None` if the server has stopped.
+    fn wait<T: Send + 'static>(
+        &self,
+        future: impl Future<Output = T> + Send + 'static,
+    ) -> Option<T> {
+        let (done, result) = std::sync::mpsc::channel();
+        self.runtime.spawn(async move {
+            let _ = done.send(future.await);
+        });
+        result.recv().ok()
+    }
+
+    /// [`Server::open_client_port`], waiting.
+    pub fn open_client_port(
+        &self,
+        addr: SocketAddr,
+        transport: Transport,
+    ) -> Result<SocketAddr, Error> {
+        let ports = self.ports.clone();
+        let host = addr.ip().to_string();
+        self.wait(async move { ports.open(&host, addr.port(), transport).await })
+            .unwrap_or_else(|| Err(Error::Runtime(std::io::Error::other("the server has stopped"))))
+    }
+
+    /// [`Server::close_client_port`], waiting.
+    pub fn close_client_port(&self, addr: SocketAddr) -> bool {
+        let ports = self.ports.clone();
+        self.wait(async move { ports.close(addr).await }).unwrap_or(false)
+    }
+
+    /// [`Server::drop_connections`].
+    pub fn drop_connections(&self, addr: SocketAddr) -> bool {
+        self.ports.with(addr, |port| port.drop_connections())
+    }
+
+    /// [`Server::stall_client_port`].
+    pub fn stall_client_port(&self, addr: SocketAddr, stalled: bool) -> bool {
+        self.ports.with(addr, |port| port.set_stalled(stalled))
+    }
+
+    /// [`Server::client_ports`].
+    pub fn client_ports(&self) -> Vec<(SocketAddr, Transport)> {
+        self.ports.list()
+    }
+
+    /// [`Server::expire_session`], waiting.
+    pub fn expire_session(&self, id: i64) -> bool {
+        let ports = self.ports.clone();
+        self.wait(async move { ports.expire_session(id).await }).unwrap_or(false)
     }
 
     /// Stops the server and waits until it has ended.

@@ -52,6 +52,8 @@ pub enum Error {
         /// Index of the member.
         member: usize,
     },
+    /// The embedded server could not start or open a port.
+    Embedded(zookit_server::Error),
 }
 
 impl Error {
@@ -77,6 +79,7 @@ impl fmt::Display for Error {
             Error::AlreadyRunning { member } => {
                 write!(f, "ZooKeeper member {member} is already running")
             }
+            Error::Embedded(e) => write!(f, "the embedded server: {e}"),
         }
     }
 }
@@ -85,6 +88,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Io { source, .. } => Some(source),
+            Error::Embedded(e) => Some(e),
             _ => None,
         }
     }

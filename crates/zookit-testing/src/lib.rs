@@ -1,5 +1,6 @@
-//! Test support for zookit: real Apache ZooKeeper servers on loopback and a
-//! fault-injecting TCP proxy.
+//! Test support for zookit: real Apache ZooKeeper servers on loopback, the
+//! embedded server (zookit-server) in process, and a fault-injecting TCP
+//! proxy.
 //!
 //! Servers are started from Debian's `zookeeper` package
 //! (`apt-get install zookeeper`, which provides `/usr/share/java/zookeeper.jar`)
@@ -51,6 +52,44 @@
 //! SASL is enabled), made in the system's temporary directory or in
 //! [`EnsembleBuilder::parent_dir`]. Errors from starting and waiting include the tail of
 //! the logs of the members concerned; [`Ensemble::log_tail`] gives it on demand.
+//!
+//! # The embedded server, and a simulated ensemble
+//!
+//! [`EmbeddedEnsemble`] runs zookit-server in this process: it starts in
+//! milliseconds and needs no JVM. With several members it simulates an
+//! ensemble — N client ports over one tree — whose members stop, die and
+//! come back on their ports, whose connections drop or stall, and whose
+//! sessions expire on demand, so failover tests need no Java. It does not
+//! simulate a quorum, elections, read-only mode or reconfiguration (see
+//! its docs):
+//!
+//! ```no_run
+//! use zookit_testing::EmbeddedEnsemble;
+//!
+//! # fn main() -> zookit_testing::Result<()> {
+//! let zk = EmbeddedEnsemble::start(3)?;
+//! zk.kill(0)?; // its port closes: clients fail over, keeping their sessions
+//! zk.restart(0)?; // the same port again
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # One test, both servers
+//!
+//! [`ServerKind`] picks a server and [`TestEnsemble`] gives both the same
+//! API; [`on_both_servers!`] turns one test body into a test per server:
+//!
+//! ```no_run
+//! use zookit_testing::{ServerKind, on_both_servers};
+//!
+//! fn serves(kind: ServerKind) {
+//!     let zk = kind.builder().members(3).start().unwrap();
+//!     zk.kill(1).unwrap();
+//!     // ... a client fails over ...
+//! }
+//! on_both_servers!(serves); // tests serves::apache and serves::embedded
+//! # fn main() {}
+//! ```
 //!
 //! # Cleanup, even when the test process dies
 //!
@@ -138,7 +177,9 @@
 //! # }
 //! ```
 
+mod choice;
 mod config;
+mod embedded;
 mod ensemble;
 mod error;
 mod expire;
@@ -151,7 +192,9 @@ mod shared;
 pub mod tls;
 pub mod zc_zk;
 
+pub use choice::{ServerKind, TestEnsemble, TestEnsembleBuilder};
 pub use config::{DEFAULT_JVM_OPTIONS, ENV_CLASSPATH, ENV_JAVA, SUPER_DIGEST};
+pub use embedded::{EmbeddedEnsemble, EmbeddedEnsembleBuilder};
 pub use ensemble::{Ensemble, EnsembleBuilder};
 pub use error::{Error, Result};
 pub use expire::expire_session;

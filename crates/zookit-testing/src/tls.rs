@@ -52,30 +52,9 @@ pub struct CertifiedKey {
 }
 
 /// Whether a server asks TLS clients for a certificate (ZooKeeper's
-/// `ssl.clientAuth`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ClientAuth {
-    /// No client certificate is requested (`none`).
-    #[default]
-    None,
-    /// A client certificate is requested; clients without one are accepted
-    /// (`want`). A certificate that is presented must be trusted.
-    Want,
-    /// A trusted client certificate is required; clients without one are
-    /// disconnected (`need`, ZooKeeper's own default).
-    Need,
-}
-
-impl ClientAuth {
-    /// The value of ZooKeeper's `ssl.clientAuth` setting.
-    pub fn as_zookeeper_value(self) -> &'static str {
-        match self {
-            ClientAuth::None => "none",
-            ClientAuth::Want => "want",
-            ClientAuth::Need => "need",
-        }
-    }
-}
+/// `ssl.clientAuth`): the embedded server's own type, so that one setting
+/// serves both servers.
+pub use zookit_server::ClientAuth;
 
 /// TLS settings of the servers of an ensemble; see
 /// [`EnsembleBuilder::tls`](crate::EnsembleBuilder::tls).

@@ -52,7 +52,7 @@ pub(crate) async fn run(ctx: &Context, command: Command) -> Result<()> {
         Command::Register(args) => register::run(ctx, args).await,
         Command::Graph(args) => graph::run(ctx, args).await,
         Command::FourLetter(args) => four_letter::run(ctx, args).await,
-        Command::Serve(args) => serve::run(ctx, args).await,
+        Command::Serve(args) => serve::run(ctx, *args).await,
         Command::Completions(args) => completions::run(ctx, &args),
     }
 }

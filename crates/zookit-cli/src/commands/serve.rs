@@ -1,12 +1,13 @@
 //! `serve`: runs an embedded ZooKeeper-compatible server (zookit-server),
-//! in memory or on a data directory, until interrupted.
+//! in memory or on a data directory, configured by options or by a
+//! zoo.cfg, until interrupted.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use serde_json::json;
-use zookit_server::{Error as ServerError, Fsync, Server};
+use zookit_server::{ClientAuth, Error as ServerError, Fsync, Server, ServerBuilder, Tls, ZooCfg};
 
 use crate::connect::Context;
 use crate::error::{CliError, Result};
@@ -15,15 +16,18 @@ use crate::signals::interrupted;
 /// `serve`.
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
-    /// The port to listen on; 0 picks a free one
-    #[arg(long, default_value_t = 2181)]
-    pub(crate) port: u16,
-    /// The host or address to listen on
-    #[arg(long, default_value = "127.0.0.1")]
-    pub(crate) host: String,
-    /// ZooKeeper's tickTime, in milliseconds
-    #[arg(long, value_name = "MS", default_value_t = 2000)]
-    pub(crate) tick_time: u64,
+    /// An Apache ZooKeeper configuration file to start from; the options given override it
+    #[arg(long, value_name = "ZOO_CFG")]
+    pub(crate) config: Option<PathBuf>,
+    /// The port to listen on; 0 picks a free one [default: 2181]
+    #[arg(long)]
+    pub(crate) port: Option<u16>,
+    /// The host or address to listen on [default: 127.0.0.1]
+    #[arg(long)]
+    pub(crate) host: Option<String>,
+    /// ZooKeeper's tickTime, in milliseconds [default: 2000]
+    #[arg(long, value_name = "MS")]
+    pub(crate) tick_time: Option<u64>,
     /// The smallest session timeout granted, in milliseconds [default: 2 ticks]
     #[arg(long, value_name = "MS")]
     pub(crate) min_session_timeout: Option<u64>,
@@ -34,20 +38,42 @@ pub(crate) struct ServeArgs {
     /// write is in the transaction log before it is answered, and a server
     /// started again on DIR recovers them. Without it, the server is in
     /// memory
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", help_heading = "Durability")]
     pub(crate) data_dir: Option<PathBuf>,
     /// Keep the transaction logs in DIR instead of the data directory
     /// (ZooKeeper's dataLogDir)
-    #[arg(long, value_name = "DIR", requires = "data_dir")]
+    #[arg(long, value_name = "DIR", help_heading = "Durability")]
     pub(crate) data_log_dir: Option<PathBuf>,
     /// Whether a write waits for the disk before it is answered; `never`
     /// survives the server's own crash but not the machine's (for tests)
-    #[arg(long, value_enum, default_value_t = FsyncArg::Always, requires = "data_dir")]
-    pub(crate) fsync: FsyncArg,
+    /// [default: always]
+    #[arg(long, value_enum, help_heading = "Durability")]
+    pub(crate) fsync: Option<FsyncArg>,
     /// Take a snapshot (and start a new log) after N logged changes
-    /// (ZooKeeper's snapCount)
-    #[arg(long, value_name = "N", default_value_t = 100_000, requires = "data_dir")]
-    pub(crate) snap_count: u64,
+    /// (ZooKeeper's snapCount) [default: 100000]
+    #[arg(long, value_name = "N", help_heading = "Durability")]
+    pub(crate) snap_count: Option<u64>,
+    /// A TLS client port (secureClientPort); 0 picks a free one
+    #[arg(long, value_name = "PORT", help_heading = "Server TLS")]
+    pub(crate) secure_port: Option<u16>,
+    /// The server's certificate chain, PEM
+    #[arg(long, value_name = "FILE", requires = "server_key", help_heading = "Server TLS")]
+    pub(crate) server_cert: Option<PathBuf>,
+    /// The server's private key, PEM (unencrypted)
+    #[arg(long, value_name = "FILE", requires = "server_cert", help_heading = "Server TLS")]
+    pub(crate) server_key: Option<PathBuf>,
+    /// CA certificates that client certificates must come from
+    #[arg(long, value_name = "FILE", requires = "server_cert", help_heading = "Server TLS")]
+    pub(crate) client_ca: Option<PathBuf>,
+    /// Whether clients must present a certificate [default: need with --client-ca]
+    #[arg(long, value_enum, requires = "client_ca", help_heading = "Server TLS")]
+    pub(crate) client_auth: Option<ClientAuthArg>,
+    /// A JAAS file whose Server section lists SASL DIGEST-MD5 users (DigestLoginModule)
+    #[arg(long, value_name = "FILE", help_heading = "Authentication")]
+    pub(crate) jaas: Option<PathBuf>,
+    /// The digest super user, user:base64(sha1(user:password))
+    #[arg(long, value_name = "DIGEST", help_heading = "Authentication")]
+    pub(crate) super_digest: Option<String>,
 }
 
 /// `--fsync`.
@@ -59,37 +85,135 @@ pub(crate) enum FsyncArg {
     Never,
 }
 
-/// Runs `serve`: prints one line once connections are accepted, then
-/// serves until Ctrl-C or SIGTERM.
-pub(crate) async fn run(ctx: &Context, args: ServeArgs) -> Result<()> {
-    let mut builder = Server::builder()
-        .host(args.host.clone())
-        .port(args.port)
-        .tick_time(Duration::from_millis(args.tick_time));
+/// ZooKeeper's `ssl.clientAuth` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum ClientAuthArg {
+    /// No certificate is asked for
+    None,
+    /// A certificate is asked for, not required
+    Want,
+    /// A trusted certificate is required
+    Need,
+}
+
+/// A server setting or file that cannot be used is bad usage; anything
+/// else (a busy port, a damaged data directory) a failure.
+fn server_error(e: ServerError) -> CliError {
+    match e {
+        ServerError::Config(_) | ServerError::ConfigFile { .. } | ServerError::Tls(_) => {
+            CliError::usage(e.to_string())
+        }
+        _ => CliError::failed(e.to_string()),
+    }
+}
+
+/// The builder: zoo.cfg's settings first (its warnings printed), then
+/// the options given; and whether it keeps a data directory.
+fn builder(ctx: &Context, args: ServeArgs) -> Result<(ServerBuilder, bool)> {
+    let mut builder = Server::builder();
+    let mut durable = args.data_dir.is_some();
+    if let Some(path) = &args.config {
+        let cfg = ZooCfg::read(path).map_err(server_error)?;
+        if !ctx.out.quiet()
+            && let Some(warning) = cfg.warning()
+        {
+            eprintln!("zookit serve: {warning}");
+        }
+        durable |= cfg.data_dir().is_some();
+        builder = cfg.apply(builder).map_err(server_error)?;
+    }
+    let durability_options = [
+        ("--data-log-dir", args.data_log_dir.is_some()),
+        ("--fsync", args.fsync.is_some()),
+        ("--snap-count", args.snap_count.is_some()),
+    ];
+    if let Some((option, _)) = durability_options.iter().find(|(_, given)| *given && !durable) {
+        return Err(CliError::usage(format!(
+            "{option} needs --data-dir (or a dataDir in the --config file)"
+        )));
+    }
+    if let Some(port) = args.port {
+        builder = builder.port(port).plain_port(true);
+    }
+    if let Some(host) = args.host {
+        builder = builder.host(host);
+    }
+    if let Some(ms) = args.tick_time {
+        builder = builder.tick_time(Duration::from_millis(ms));
+    }
     if let Some(ms) = args.min_session_timeout {
         builder = builder.min_session_timeout(Duration::from_millis(ms));
     }
     if let Some(ms) = args.max_session_timeout {
         builder = builder.max_session_timeout(Duration::from_millis(ms));
     }
-    let durable = args.data_dir.is_some();
     if let Some(dir) = args.data_dir {
-        builder = builder.data_dir(dir).snap_count(args.snap_count).fsync(match args.fsync {
-            FsyncArg::Always => Fsync::Always,
-            FsyncArg::Never => Fsync::Never,
-        });
+        builder = builder.data_dir(dir);
     }
     if let Some(dir) = args.data_log_dir {
         builder = builder.data_log_dir(dir);
     }
-    let server = builder.start().await.map_err(|e| match e {
-        ServerError::Config(_) => CliError::usage(e.to_string()),
-        _ => CliError::failed(e.to_string()),
-    })?;
+    if let Some(fsync) = args.fsync {
+        builder = builder.fsync(match fsync {
+            FsyncArg::Always => Fsync::Always,
+            FsyncArg::Never => Fsync::Never,
+        });
+    }
+    if let Some(changes) = args.snap_count {
+        builder = builder.snap_count(changes);
+    }
+    if let Some(port) = args.secure_port {
+        builder = builder.secure_port(port);
+    }
+    if let (Some(cert), Some(key)) = (&args.server_cert, &args.server_key) {
+        let mut tls = Tls::from_files(cert, key).map_err(server_error)?;
+        if let Some(ca) = &args.client_ca {
+            let ca = std::fs::read_to_string(ca)
+                .map_err(|e| CliError::usage(format!("cannot read {}: {e}", ca.display())))?;
+            let mode = match args.client_auth.unwrap_or(ClientAuthArg::Need) {
+                ClientAuthArg::None => ClientAuth::None,
+                ClientAuthArg::Want => ClientAuth::Want,
+                ClientAuthArg::Need => ClientAuth::Need,
+            };
+            tls = tls.client_auth(mode, ca);
+        }
+        builder = builder.tls(tls);
+    }
+    if let Some(jaas) = &args.jaas {
+        builder = builder.sasl_jaas_file(jaas);
+    }
+    if let Some(digest) = args.super_digest {
+        builder = builder.super_digest(digest);
+    }
+    Ok((builder, durable))
+}
+
+/// Runs `serve`: prints one line per client port once connections are
+/// accepted, then serves until Ctrl-C or SIGTERM.
+pub(crate) async fn run(ctx: &Context, args: ServeArgs) -> Result<()> {
+    let (builder, durable) = builder(ctx, args)?;
+    let server = builder.start().await.map_err(server_error)?;
+    let plain = server
+        .client_ports()
+        .first()
+        .map(|(addr, _)| *addr)
+        .filter(|addr| Some(*addr) != server.secure_addr());
     if ctx.out.json_mode() {
-        ctx.out.json_line(&json!({"listening": server.addr().to_string()}))?;
+        let mut announced = json!({});
+        if let Some(addr) = plain {
+            announced["listening"] = json!(addr.to_string());
+        }
+        if let Some(addr) = server.secure_addr() {
+            announced["listening_tls"] = json!(addr.to_string());
+        }
+        ctx.out.json_line(&announced)?;
     } else {
-        ctx.out.line(format!("listening on {}", server.addr()))?;
+        if let Some(addr) = plain {
+            ctx.out.line(format!("listening on {addr}"))?;
+        }
+        if let Some(addr) = server.secure_addr() {
+            ctx.out.line(format!("listening with TLS on {addr}"))?;
+        }
     }
     if !ctx.out.quiet() {
         let kept = if durable { "on the data directory" } else { "in memory" };

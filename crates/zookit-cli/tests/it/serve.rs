@@ -4,7 +4,7 @@
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
-use crate::common::{Background, ZOOKIT, zookit};
+use crate::common::{Background, ZOOKIT, write_file, zookit};
 
 /// Starts `zookit serve` with `args` and returns it with the address it
 /// announced.
@@ -135,4 +135,174 @@ fn serve_keeps_its_data_dir_across_kill_9() {
     command.args(["serve", "--port", "0", "--fsync", "never"]);
     let run = crate::common::run(command, None);
     assert!(run.fails(2).contains("--data-dir"), "{run:?}");
+}
+
+/// Starts `zookit serve` with `args`, returning it with its stdout lines
+/// (one per client port) and its first stderr line.
+fn serve_lines(args: &[&str], lines: usize) -> (Background, Vec<String>) {
+    let mut command = std::process::Command::new(ZOOKIT);
+    command.arg("serve").args(args);
+    let server = Background::start(command);
+    let announced = (0..lines).map(|_| server.line()).collect();
+    (server, announced)
+}
+
+#[test]
+fn serve_reads_a_zoo_cfg_and_options_override_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data = data.to_str().expect("a UTF-8 path");
+    let cfg = write_file(
+        dir.path(),
+        "zoo.cfg",
+        &format!(
+            "# a project's test server\ntickTime=500\ninitLimit=10\nsyncLimit=5\n\
+             dataDir={data}\nclientPort=1\nmaxSessionTimeout=30000\n\
+             4lw.commands.whitelist=ruok, conf, gtmk\nforceSync=no\n"
+        ),
+    );
+    let (server, lines) = serve_lines(&["--config", &cfg, "--port", "0"], 1);
+    let warning = server.error_line();
+    assert_eq!(
+        warning,
+        format!(
+            "zookit serve: {cfg}: not applied by this server: initLimit (line 3), \
+             syncLimit (line 4), 4lw.commands.whitelist's gtmk (line 8)"
+        )
+    );
+    let note = server.error_line();
+    assert_eq!(note, "serving on the data directory until interrupted (Ctrl-C)");
+    let addr = lines[0].strip_prefix("listening on ").expect("the address").to_owned();
+    let conf = zookit(&addr, &["four-letter", "conf"]);
+    assert!(
+        conf.ok().contains("tickTime=500\n")
+            && conf.ok().contains("maxSessionTimeout=30000\n")
+            && conf.ok().contains(&format!("dataDir={data}\n")),
+        "{conf:?}"
+    );
+    let stat = zookit(&addr, &["four-letter", "stat"]);
+    assert!(stat.ok().contains("not in the whitelist"), "{stat:?}");
+    assert_eq!(server.interrupt(), 0);
+}
+
+#[test]
+fn serve_takes_the_zoo_cfg_zookit_testing_writes_for_apache() {
+    let cfg = zookit_testing::shared().member_dir(0).join("zoo.cfg");
+    let cfg = cfg.to_str().unwrap();
+    // Apache ZooKeeper holds its clientPort and its dataDir: --port 0
+    // and a --data-dir of the test's override them.
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().expect("a UTF-8 path");
+    let (server, lines) = serve_lines(&["--config", cfg, "--port", "0", "--data-dir", data], 1);
+    let warning = server.error_line();
+    assert!(
+        warning.contains("initLimit (line") && warning.contains("syncLimit (line"),
+        "{warning}"
+    );
+    assert!(!warning.contains("clientPort") && !warning.contains("4lw"), "{warning}");
+    let addr = lines[0].strip_prefix("listening on ").unwrap().to_owned();
+    zookit(&addr, &["create", "/from-zoo-cfg"]).ok();
+    assert!(zookit(&addr, &["four-letter", "conf"]).ok().contains("maxSessionTimeout=60000\n"));
+    assert_eq!(server.interrupt(), 0);
+}
+
+#[test]
+fn serve_refuses_a_malformed_zoo_cfg_naming_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_file(dir.path(), "zoo.cfg", "tickTime=500\nclientPort=21x81\n");
+    let mut command = std::process::Command::new(ZOOKIT);
+    command.args(["serve", "--config", &cfg]);
+    let run = crate::common::run(command, None);
+    assert_eq!(
+        run.fails(2),
+        format!("zookit: {cfg}:2: not a port number: clientPort=21x81\n"),
+        "{run:?}"
+    );
+    let mut command = std::process::Command::new(ZOOKIT);
+    command.args(["serve", "--config", "/no/such/zoo.cfg"]);
+    assert!(crate::common::run(command, None).fails(2).contains("cannot read /no/such/zoo.cfg"));
+}
+
+#[test]
+fn serve_with_tls_and_sasl() {
+    let pki = zookit_testing::TestPki::new("serve CA");
+    let dir = tempfile::tempdir().unwrap();
+    let server_id = pki.server(zookit_testing::tls::SERVER_HOSTS);
+    let cert = write_file(dir.path(), "server.pem", &server_id.cert_pem);
+    let key = write_file(dir.path(), "server-key.pem", &server_id.key_pem);
+    let ca = write_file(dir.path(), "ca.pem", &pki.ca_pem());
+    let alice = pki.client("alice");
+    let alice_cert = write_file(dir.path(), "alice.pem", &alice.cert_pem);
+    let alice_key = write_file(dir.path(), "alice-key.pem", &alice.key_pem);
+    let jaas = write_file(
+        dir.path(),
+        "jaas.conf",
+        "Server {\n  org.apache.zookeeper.server.auth.DigestLoginModule required\n  \
+         user_bob=\"bob-secret\";\n};\n",
+    );
+    let args = [
+        "--port",
+        "0",
+        "--secure-port",
+        "0",
+        "--server-cert",
+        &cert,
+        "--server-key",
+        &key,
+        "--client-ca",
+        &ca,
+        "--jaas",
+        &jaas,
+    ];
+    let (server, lines) = serve_lines(&args, 2);
+    let plain = lines[0].strip_prefix("listening on ").expect("plain").to_owned();
+    let secure = lines[1].strip_prefix("listening with TLS on ").expect("secure").to_owned();
+
+    let tls = ["--tls-ca", &ca, "--tls-cert", &alice_cert, "--tls-key", &alice_key];
+    let with_tls = |more: &[&'static str]| -> Vec<String> {
+        tls.iter().chain(more).map(|s| s.to_string()).collect()
+    };
+    let args = with_tls(&["create", "/tls", "over TLS"]);
+    zookit(&secure, &args.iter().map(String::as_str).collect::<Vec<_>>()).ok();
+    let args = with_tls(&["get", "/tls"]);
+    let got = zookit(&secure, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(got.ok(), "over TLS\n");
+    // A certificate is needed (--client-auth defaults to need).
+    let run = zookit(&secure, &["--timeout", "3", "--tls-ca", &ca, "ls"]);
+    assert_eq!(run.code, 1, "{run:?}");
+
+    // SASL with the JAAS file's user: bob's identity in an ACL.
+    crate::common::block_on(async {
+        use zookit::{Acl, Client, Id, Perms, SaslCredentials};
+        let bob = Client::builder(plain.as_str())
+            .sasl(SaslCredentials::digest_md5("bob", "bob-secret"))
+            .connect()
+            .await
+            .unwrap();
+        let acl = vec![Acl::new(Perms::ALL, Id::new("sasl", "bob"))];
+        bob.create("/bob", "mine").acl(acl).await.unwrap();
+        assert_eq!(&bob.get("/bob").await.unwrap().0[..], b"mine");
+        let wrong = Client::builder(plain.as_str())
+            .sasl(SaslCredentials::digest_md5("bob", "wrong"))
+            .connect()
+            .await;
+        assert!(wrong.unwrap_err().is_auth_failed());
+    });
+    assert!(zookit(&plain, &["get", "/bob"]).fails(1).contains("NoAuth"));
+    assert_eq!(server.interrupt(), 0);
+
+    // Bad TLS material is bad usage.
+    let mut command = std::process::Command::new(ZOOKIT);
+    command.args([
+        "serve",
+        "--port",
+        "0",
+        "--secure-port",
+        "0",
+        "--server-cert",
+        &ca,
+        "--server-key",
+        &ca,
+    ]);
+    assert!(crate::common::run(command, None).fails(2).contains("server key"));
 }

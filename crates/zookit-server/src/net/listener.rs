@@ -1,4 +1,4 @@
-//! Accepting connections, within the connection limit.
+//! Accepting connections on one client port, within the connection limit.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -7,16 +7,26 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
+use super::port::PortControl;
 use super::{OpenGuard, Shared, connection};
 
-/// Accepts connections until shutdown, then ends every connection task.
-pub(crate) async fn run(listener: TcpListener, shared: Arc<Shared>) {
+/// How long the connections of a closing port may take to end on their own
+/// (telling the state they are gone) before they are aborted.
+const CLOSE_GRACE: Duration = Duration::from_secs(5);
+
+/// Accepts connections until the server shuts down or the port closes.
+/// On shutdown every connection task ends at once; when only the port
+/// closes, the listener goes first, then its connections end (they follow
+/// the port's signal) and the state hears of each.
+pub(crate) async fn run(listener: TcpListener, shared: Arc<Shared>, port: Arc<PortControl>) {
     let mut shutdown = shared.shutdown.clone();
+    let mut closing = port.subscribe();
     let mut tasks = JoinSet::new();
-    loop {
+    let shut_down = loop {
         tokio::select! {
             biased;
-            _ = shutdown.changed() => break,
+            _ = shutdown.changed() => break true,
+            _ = closing.closed() => break false,
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     let open = shared.open.load(Ordering::Relaxed);
@@ -26,7 +36,7 @@ pub(crate) async fn run(listener: TcpListener, shared: Arc<Shared>) {
                     }
                     while tasks.try_join_next().is_some() {}
                     let guard = OpenGuard::new(&shared.open);
-                    tasks.spawn(connection::serve(stream, peer, shared.clone(), guard));
+                    tasks.spawn(connection::serve(stream, peer, shared.clone(), port.clone(), guard));
                 }
                 Err(error) => {
                     // Out of file descriptors, typically: wait for some to close.
@@ -35,7 +45,11 @@ pub(crate) async fn run(listener: TcpListener, shared: Arc<Shared>) {
                 }
             },
         }
-    }
+    };
     drop(listener);
+    if !shut_down {
+        let ended = async { while tasks.join_next().await.is_some() {} };
+        let _ = tokio::time::timeout(CLOSE_GRACE, ended).await;
+    }
     tasks.shutdown().await;
 }

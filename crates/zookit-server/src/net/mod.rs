@@ -1,9 +1,13 @@
-//! The network side: the listener, one task per connection, and the queue
-//! each connection's replies wait in.
+//! The network side: the listeners (one per client port, plain or TLS),
+//! one task per connection, and the queue each connection's replies wait
+//! in.
 
 pub(crate) mod connection;
 pub(crate) mod listener;
 pub(crate) mod outbox;
+pub(crate) mod port;
+pub(crate) mod tls;
+mod x509;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};

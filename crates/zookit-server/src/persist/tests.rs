@@ -35,6 +35,7 @@ fn state_config() -> StateConfig {
         extended_types: true,
         reconfig_enabled: false,
         secret: 42,
+        security: Default::default(),
     }
 }
 

@@ -1,13 +1,15 @@
 //! Access control as ZooKeeper does it: ACL lists shared between znodes
 //! (`ReferenceCountedACLCache`), the checks of `ZooKeeperServer.checkACL`,
 //! `PrepRequestProcessor.fixupACL`, and the `world`, `auth`, `digest`, `ip`
-//! and `super` schemes.
+//! and `super` schemes, with `sasl` and `x509` where they are registered.
 
 use std::collections::HashMap;
 
 use base64::Engine;
 use sha1::{Digest, Sha1};
 use zookit_proto::{Acl, ErrorCode, Id, Perms};
+
+use super::sasl::Schemes;
 
 /// A shared ACL list, as the znodes that use it refer to it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -95,7 +97,7 @@ pub(crate) fn check(acl: &[Acl], perm: Perms, ids: &[Id]) -> Result<(), ErrorCod
         }
         let granted = ids.iter().filter(|id| id.scheme == entry.id.scheme).any(|id| {
             match entry.id.scheme.as_str() {
-                "digest" => id.id == entry.id.id,
+                "digest" | "sasl" | "x509" => id.id == entry.id.id,
                 "ip" => ip_matches(&id.id, &entry.id.id),
                 _ => false,
             }
@@ -108,8 +110,9 @@ pub(crate) fn check(acl: &[Acl], perm: Perms, ids: &[Id]) -> Result<(), ErrorCod
 }
 
 /// Checks an ACL being set and expands `auth` entries to the session's
-/// authenticated ids (`PrepRequestProcessor.fixupACL`).
-pub(crate) fn fixup(acl: &[Acl], ids: &[Id]) -> Result<Vec<Acl>, ErrorCode> {
+/// authenticated ids (`PrepRequestProcessor.fixupACL`); `schemes` are the
+/// extra schemes registered.
+pub(crate) fn fixup(acl: &[Acl], ids: &[Id], schemes: Schemes) -> Result<Vec<Acl>, ErrorCode> {
     let mut unique: Vec<&Acl> = Vec::with_capacity(acl.len());
     for entry in acl {
         if !unique.contains(&entry) {
@@ -124,17 +127,21 @@ pub(crate) fn fixup(acl: &[Acl], ids: &[Id]) -> Result<Vec<Acl>, ErrorCode> {
         if is_world_anyone(&entry.id) {
             fixed.push(entry.clone());
         } else if entry.id.scheme == "auth" {
-            // Only digest identities count as authenticated (ip does not).
+            // Identities of schemes that authenticate (not ip, not super).
             let before = fixed.len();
             fixed.extend(
                 ids.iter()
-                    .filter(|id| id.scheme == "digest")
+                    .filter(|id| {
+                        id.scheme == "digest"
+                            || (id.scheme == "sasl" && schemes.sasl)
+                            || (id.scheme == "x509" && schemes.x509)
+                    })
                     .map(|id| Acl::new(entry.perms, id.clone())),
             );
             if fixed.len() == before {
                 return Err(ErrorCode::InvalidAcl);
             }
-        } else if is_valid_id(&entry.id) {
+        } else if is_valid_id(&entry.id, schemes) {
             fixed.push(entry.clone());
         } else {
             return Err(ErrorCode::InvalidAcl);
@@ -144,8 +151,10 @@ pub(crate) fn fixup(acl: &[Acl], ids: &[Id]) -> Result<Vec<Acl>, ErrorCode> {
 }
 
 /// Whether an id of a scheme other than `world:anyone` and `auth` may be set.
-fn is_valid_id(id: &Id) -> bool {
+fn is_valid_id(id: &Id, schemes: Schemes) -> bool {
     match id.scheme.as_str() {
+        "sasl" if schemes.sasl => is_kerberos_name(&id.id),
+        "x509" if schemes.x509 => is_distinguished_name(&id.id),
         "digest" => java_split(&id.id, ':').len() == 2,
         "ip" => {
             let (addr, bits) = match id.id.split_once('/') {
@@ -156,6 +165,48 @@ fn is_valid_id(id: &Id) -> bool {
         }
         _ => false,
     }
+}
+
+/// `SASLAuthenticationProvider.isValid`: a Kerberos principal,
+/// `name[/host][@REALM]`, each part non-empty and free of `/` and `@`.
+fn is_kerberos_name(id: &str) -> bool {
+    let (rest, realm) = match id.split_once('@') {
+        Some((rest, realm)) => (rest, Some(realm)),
+        None => (id, None),
+    };
+    let (name, host) = match rest.split_once('/') {
+        Some((name, host)) => (name, Some(host)),
+        None => (rest, None),
+    };
+    let part = |p: &str| !p.is_empty() && !p.contains(['/', '@']);
+    part(name) && host.is_none_or(part) && realm.is_none_or(part)
+}
+
+/// `X509AuthenticationProvider.isValid`, approximately: a distinguished
+/// name in RFC 2253 form, `type=value` pairs separated by unescaped `,`
+/// or `+` (or nothing at all).
+fn is_distinguished_name(id: &str) -> bool {
+    let mut parts = Vec::new();
+    let mut part = String::new();
+    let mut chars = id.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                part.push(c);
+                match chars.next() {
+                    Some(escaped) => part.push(escaped),
+                    None => return false,
+                }
+            }
+            ',' | '+' | ';' => parts.push(std::mem::take(&mut part)),
+            c => part.push(c),
+        }
+    }
+    if id.is_empty() {
+        return true;
+    }
+    parts.push(part);
+    parts.iter().all(|p| p.split_once('=').is_some_and(|(kind, _)| !kind.trim().is_empty()))
 }
 
 /// `String.split(separator)` in Java: trailing empty strings are dropped.
@@ -244,11 +295,12 @@ pub(crate) fn generate_digest(credentials: &str) -> String {
     format!("{user}:{}", base64::engine::general_purpose::STANDARD.encode(hash))
 }
 
-/// The user name `whoAmI` reports for an id.
+/// The user name `whoAmI` reports for an id (`getUserName` of its
+/// scheme's provider; none for `super`).
 pub(crate) fn user_name(id: &Id) -> &str {
     match id.scheme.as_str() {
         "digest" => id.id.split(':').next().unwrap_or_default(),
-        "ip" => &id.id,
+        "ip" | "sasl" | "x509" => &id.id,
         _ => "",
     }
 }
@@ -316,6 +368,8 @@ mod tests {
     #[test]
     fn fixup_validates_and_expands() {
         let ids = vec![Id::new("ip", "127.0.0.1"), Id::new("digest", "u:h")];
+        let none = Schemes::default();
+        let fixup = |acl: &[Acl], ids: &[Id]| fixup(acl, ids, none);
         let world = acl(Perms::ALL, "world", "anyone");
         assert_eq!(fixup(&[world.clone(), world.clone()], &ids), Ok(vec![world.clone()]));
         assert_eq!(fixup(&[], &ids), Err(ErrorCode::InvalidAcl));
@@ -333,6 +387,45 @@ mod tests {
             assert!(fixup(&[acl(Perms::READ, good.0, good.1)], &ids).is_ok(), "{good:?}");
         }
         assert_eq!(fixup(&[acl(Perms::READ, "sasl", "u")], &ids), Err(ErrorCode::InvalidAcl));
+        assert_eq!(fixup(&[acl(Perms::READ, "x509", "CN=a")], &ids), Err(ErrorCode::InvalidAcl));
+    }
+
+    #[test]
+    fn sasl_and_x509_where_registered() {
+        let all = Schemes { sasl: true, x509: true };
+        let ids = vec![
+            Id::new("ip", "127.0.0.1"),
+            Id::new("sasl", "alice"),
+            Id::new("x509", "CN=app"),
+            Id::new("super", ""),
+        ];
+        assert_eq!(
+            fixup(&[acl(Perms::READ, "auth", "")], &ids, all),
+            Ok(vec![acl(Perms::READ, "sasl", "alice"), acl(Perms::READ, "x509", "CN=app")])
+        );
+        let sasl_only = Schemes { sasl: true, x509: false };
+        assert_eq!(
+            fixup(&[acl(Perms::READ, "auth", "")], &ids, sasl_only),
+            Ok(vec![acl(Perms::READ, "sasl", "alice")])
+        );
+        for good in ["alice", "zk/host.example@EXAMPLE.COM", "a@B"] {
+            assert!(fixup(&[acl(Perms::READ, "sasl", good)], &[], all).is_ok(), "{good}");
+        }
+        for bad in ["", "a@b@c", "a/b/c", "/x", "a@"] {
+            assert!(fixup(&[acl(Perms::READ, "sasl", bad)], &[], all).is_err(), "{bad}");
+        }
+        for good in ["CN=app", "CN=a\\,b,O=x", "CN=a+UID=b", ""] {
+            assert!(fixup(&[acl(Perms::READ, "x509", good)], &[], all).is_ok(), "{good:?}");
+        }
+        for bad in ["app", "CN=a,nothing", "=x", "CN=a\\"] {
+            assert!(fixup(&[acl(Perms::READ, "x509", bad)], &[], all).is_err(), "{bad:?}");
+        }
+        assert_eq!(check(&[acl(Perms::READ, "sasl", "alice")], Perms::READ, &ids), Ok(()));
+        assert_eq!(check(&[acl(Perms::READ, "x509", "CN=app")], Perms::READ, &ids[..3]), Ok(()));
+        assert_eq!(
+            check(&[acl(Perms::READ, "sasl", "bob")], Perms::READ, &ids[..3]),
+            Err(ErrorCode::NoAuth)
+        );
     }
 
     #[test]
@@ -340,5 +433,7 @@ mod tests {
         assert_eq!(user_name(&Id::new("digest", "u:h")), "u");
         assert_eq!(user_name(&Id::new("ip", "127.0.0.1")), "127.0.0.1");
         assert_eq!(user_name(&Id::new("super", "")), "");
+        assert_eq!(user_name(&Id::new("sasl", "alice")), "alice");
+        assert_eq!(user_name(&Id::new("x509", "CN=a")), "CN=a");
     }
 }

@@ -194,6 +194,7 @@ mod tests {
             extended_types: true,
             reconfig_enabled: false,
             secret: 7,
+            security: Default::default(),
         };
         State::new(config, Now { wall_ms: 1_700_000_000_000, mono_ms: 1_000_000 })
     }

@@ -5,6 +5,7 @@
 //! clock of its own, so every rule is tested deterministically.
 
 mod acl;
+mod control;
 mod durable;
 mod java_hash;
 mod multi;
@@ -13,6 +14,7 @@ mod read;
 pub(crate) mod reply;
 mod report;
 pub(crate) mod request;
+mod sasl;
 mod sessions;
 mod tree;
 mod txn;
@@ -35,6 +37,7 @@ pub(crate) use self::acl::generate_digest as digest;
 pub(crate) use self::durable::{Entry, Image, Logged};
 pub(crate) use self::reply::Outbound;
 use self::request::{Call, Incoming};
+pub(crate) use self::sasl::{SaslUsers, Schemes, Security};
 use self::sessions::Sessions;
 use self::tree::{DataTree, NodeKind, Triggers, WatchTable};
 pub(crate) use self::txn::Txn;
@@ -68,6 +71,8 @@ pub(crate) struct StateConfig {
     pub(crate) reconfig_enabled: bool,
     /// Keys session passwords.
     pub(crate) secret: i64,
+    /// SASL, and the schemes ACLs may name.
+    pub(crate) security: Security,
 }
 
 /// What the state keeps of a connection.
@@ -125,6 +130,7 @@ pub(crate) struct State {
     /// The changes since the transaction log last took them; `None`
     /// unless the server is durable.
     journal: Option<Vec<Logged>>,
+    sasl: sasl::SaslServer,
 }
 
 /// An outbound that counts what it sends, per connection and in total.
@@ -175,6 +181,7 @@ impl State {
             notified: Vec::new(),
             previous: Vec::new(),
             journal: None,
+            sasl: sasl::SaslServer::default(),
         }
     }
 
@@ -312,6 +319,7 @@ impl State {
     /// Forgets a connection the network layer has closed.
     pub(crate) fn forget(&mut self, conn: ConnId) {
         self.disconnected(conn);
+        self.sasl.forget(conn);
         self.conns.remove(&conn);
     }
 
@@ -351,7 +359,9 @@ impl State {
         c.stats.last_op = last_op(&incoming.call);
         match incoming.call {
             Call::Other(Request::Auth(packet)) => return self.auth(conn, xid, &packet, out),
-            Call::Other(Request::Sasl(_)) => return self.sasl(conn, xid, out),
+            Call::Other(Request::Sasl(packet)) => {
+                return self.sasl_step(conn, xid, &packet.token, out);
+            }
             _ => {}
         }
         // Every other request keeps the session alive (`touch`); a request
@@ -374,7 +384,8 @@ impl State {
             Call::Create(op, body) => {
                 let zxid = self.next_zxid();
                 let auth = self.auth_of(conn);
-                let writer = prep::Writer { session, auth: &auth };
+                let writer =
+                    prep::Writer { session, auth: &auth, schemes: self.config.security.schemes };
                 let txn = prep::create(
                     &mut prep::View::single(&self.tree),
                     &writer,
@@ -388,7 +399,8 @@ impl State {
             Call::SetData(body) => {
                 let zxid = self.next_zxid();
                 let auth = self.auth_of(conn);
-                let writer = prep::Writer { session, auth: &auth };
+                let writer =
+                    prep::Writer { session, auth: &auth, schemes: self.config.security.schemes };
                 let view = &mut prep::View::single(&self.tree);
                 let txn = prep::set_data(view, &writer, body, zxid, now.wall_ms);
                 self.write(conn, xid, txn, zxid, now, out);
@@ -409,7 +421,7 @@ impl State {
         out: &mut impl Outbound,
     ) {
         let auth = self.auth_of(conn);
-        let writer = prep::Writer { session, auth: &auth };
+        let writer = prep::Writer { session, auth: &auth, schemes: self.config.security.schemes };
         match request {
             Request::Ping => {
                 let header = ReplyHeader {
@@ -570,25 +582,12 @@ impl State {
             _ => {}
         }
         let err = if ids.is_empty() { ErrorCode::AuthFailed } else { ErrorCode::Ok };
-        for id in ids {
-            if !c.added.contains(&id) {
-                c.added.push(id);
-            }
-        }
-        c.auth = java_hash::set_order(&c.added).into();
+        self.identify(conn, ids);
         let header = ReplyHeader { xid, zxid: 0, err };
         self.counting(out).send(conn, &header);
         if !err.is_ok() {
             self.close_conn(conn, out);
         }
-    }
-
-    /// SASL is not configured: ZooKeeper then answers each token with a
-    /// null one.
-    fn sasl(&mut self, conn: ConnId, xid: i32, out: &mut impl Outbound) {
-        let header = ReplyHeader { xid, zxid: 0, err: ErrorCode::Ok };
-        // A null buffer: length -1.
-        self.counting(out).send(conn, &(header, -1_i32));
     }
 
     /// Closes a session (`closeSession`, or expiry): its ephemeral znodes

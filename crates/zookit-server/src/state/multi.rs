@@ -28,7 +28,7 @@ impl State {
             return self.reply_error(conn, xid, ErrorCode::MarshallingError, out);
         };
         let auth = self.auth_of(conn);
-        let writer = Writer { session, auth: &auth };
+        let writer = Writer { session, auth: &auth, schemes: self.config.security.schemes };
         let Some(txns) = check_all(&mut View::new(&self.tree), &writer, ops, zxid, now) else {
             // ZooKeeper fails the whole request on a create whose flags ask
             // for a TTL it was not given.

@@ -41,6 +41,8 @@ pub(crate) struct View<'t> {
 pub(crate) struct Writer<'a> {
     pub(crate) session: i64,
     pub(crate) auth: &'a [Id],
+    /// The extra schemes ACLs may name.
+    pub(crate) schemes: super::Schemes,
 }
 
 impl<'t> View<'t> {
@@ -129,7 +131,7 @@ pub(crate) fn create(
     }
     let (parent_path, _) = split(&body.path).ok_or(ErrorCode::BadArguments)?;
     let parent_path = parent_path.to_owned();
-    let acl = acl::fixup(&body.acl, writer.auth)?;
+    let acl = acl::fixup(&body.acl, writer.auth, writer.schemes)?;
     let parent = view.record(&parent_path)?;
     acl::check(&parent.acl, Perms::CREATE, writer.auth)?;
     let path = if mode.is_sequential() {
@@ -248,7 +250,7 @@ pub(crate) fn set_acl(
     request: SetAclRequest,
 ) -> Result<Txn, ErrorCode> {
     validate(&request.path)?;
-    let acl = acl::fixup(&request.acl, writer.auth)?;
+    let acl = acl::fixup(&request.acl, writer.auth, writer.schemes)?;
     let mut node = view.record(&request.path)?;
     acl::check(&node.acl, Perms::ADMIN, writer.auth)?;
     let aversion = check_version(node.stat.aversion, request.version)?;

@@ -65,6 +65,7 @@ fn config() -> StateConfig {
         extended_types: true,
         reconfig_enabled: false,
         secret: 42,
+        security: Default::default(),
     }
 }
 

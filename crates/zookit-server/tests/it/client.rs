@@ -161,3 +161,50 @@ async fn an_expired_session_loses_its_ephemerals_and_the_client_learns_it() {
     .await;
     server.shutdown().await;
 }
+
+/// Several client ports over one state, through the async API: a second
+/// port serves the same tree, a closed one refuses connections while its
+/// clients' sessions live on, and a session expires by id.
+#[tokio::test]
+async fn client_ports_share_one_state() {
+    use zookit::ClientState;
+    use zookit_server::Transport;
+
+    let server = Server::builder().port(0).start().await.expect("starts");
+    let any: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let second = server.open_client_port(any, Transport::Plain).await.expect("a second port");
+    assert!(server.open_client_port(any, Transport::Tls).await.is_err(), "no TLS settings");
+    assert_eq!(
+        server.client_ports(),
+        [(server.addr(), Transport::Plain), (second, Transport::Plain)]
+    );
+    let zk = Client::connect(format!("{second},{}", server.addr())).await.expect("connects");
+    zk.create("/eph", "").ephemeral().await.expect("create");
+    let (session, _) = zk.client_id().expect("a session");
+    // Close the port the client is on; it fails over to the other.
+    let on: std::net::SocketAddr = zk.server().expect("connected").parse().unwrap();
+    let other = if on == second { server.addr() } else { second };
+    assert!(server.close_client_port(on).await);
+    assert!(!server.close_client_port(on).await, "already closed");
+    assert!(tokio::net::TcpStream::connect(on).await.is_err(), "refused");
+    bounded("reconnected", async {
+        while zk.client_state() != ClientState::Connected || zk.server() != Some(other.to_string())
+        {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    assert_eq!(zk.client_id().expect("a session").0, session, "the same session");
+    assert!(zk.exists("/eph").await.expect("exists").is_some(), "its ephemeral too");
+    assert_eq!(server.open_client_port(on, Transport::Plain).await.expect("reopened"), on);
+
+    assert!(server.expire_session(session).await);
+    bounded("expired", async {
+        while zk.client_state() != ClientState::Expired {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    assert!(!server.expire_session(session).await);
+    server.shutdown().await;
+}

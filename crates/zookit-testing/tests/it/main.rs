@@ -1,5 +1,7 @@
-//! Integration tests of zookit-testing: real ZooKeeper servers and the proxy.
+//! Integration tests of zookit-testing: real ZooKeeper servers, the
+//! embedded server and its simulated ensemble, and the proxy.
 
+mod embedded;
 mod ensemble;
 mod janitor;
 mod proxy;

@@ -1,24 +1,23 @@
-//! TLS, SASL and secrets, against real ZooKeeper servers configured for
-//! them (certificates generated at test time).
+//! TLS, SASL and secrets, against servers configured for them
+//! (certificates generated at test time): each test body runs against
+//! Apache ZooKeeper and against the embedded server.
 
 use std::time::{Duration, Instant};
 
 use zookit::{
     Acl, Client, ClientState, ErrorKind, EventType, Id, Perms, SaslCredentials, TlsOptions,
 };
-use zookit_testing::{ClientAuth, Ensemble, ServerTls, TestPki};
+use zookit_testing::{ClientAuth, ServerKind, ServerTls, TestEnsemble, TestPki, on_both_servers};
 
 use crate::common::{bounded, init_logging};
 use crate::states::wait_for_state;
 
-/// A standalone server with a secure port, and its PKI.
-fn tls_server(client_auth: ClientAuth) -> (Ensemble, TestPki) {
+/// A standalone server of `kind` with a secure port, and its PKI.
+fn tls_server(kind: ServerKind, client_auth: ClientAuth) -> (TestEnsemble, TestPki) {
     init_logging();
     let pki = TestPki::new("zookit test CA");
-    let server = Ensemble::builder()
-        .tls(ServerTls::from_pki(&pki).client_auth(client_auth))
-        .start()
-        .unwrap();
+    let server =
+        kind.builder().tls(ServerTls::from_pki(&pki).client_auth(client_auth)).start().unwrap();
     (server, pki)
 }
 
@@ -26,9 +25,9 @@ fn trusting(pki: &TestPki) -> TlsOptions {
     TlsOptions::new().ca_pem(pki.ca_pem())
 }
 
-#[tokio::test]
-async fn crud_and_watches_over_tls() {
-    let (server, pki) = tls_server(ClientAuth::None);
+on_both_servers!(async crud_and_watches_over_tls);
+async fn crud_and_watches_over_tls(kind: ServerKind) {
+    let (server, pki) = tls_server(kind, ClientAuth::None);
     let zk = Client::builder(format!("{}/tls", server.secure_connect_string()))
         .tls(trusting(&pki))
         .connect()
@@ -56,16 +55,25 @@ async fn crud_and_watches_over_tls() {
     assert!(answers.into_iter().all(|answer| answer.unwrap().is_none()));
 }
 
-#[tokio::test]
-async fn a_client_certificate_with_an_encrypted_key() {
-    let (server, pki) = tls_server(ClientAuth::Need);
+on_both_servers!(async a_client_certificate_with_an_encrypted_key);
+async fn a_client_certificate_with_an_encrypted_key(kind: ServerKind) {
+    let (server, pki) = tls_server(kind, ClientAuth::Need);
     let identity = pki.client("app");
     let tls = trusting(&pki)
         .client_cert_pem(identity.cert_pem.clone(), identity.encrypted_key_pem("k3y"))
         .key_password("k3y");
     let zk = Client::builder(server.secure_connect_string()).tls(tls).connect().await.unwrap();
     let me = zk.who_am_i().await.unwrap();
-    assert!(me.iter().any(|info| info.auth_scheme == "x509"), "{me:?}");
+    assert!(me.iter().any(|info| info.auth_scheme == "x509" && info.user == "CN=app"), "{me:?}");
+    // The subject is an identity for ACLs.
+    let x509 = Acl::new(Perms::ALL, Id::new("x509", "CN=app"));
+    zk.create("/app-only", "mine").acl(vec![x509]).await.unwrap();
+    assert_eq!(&zk.get("/app-only").await.unwrap().0[..], b"mine");
+    let other = pki.client("other");
+    let tls = trusting(&pki).client_cert_pem(other.cert_pem, other.key_pem);
+    let stranger =
+        Client::builder(server.secure_connect_string()).tls(tls).connect().await.unwrap();
+    assert!(stranger.get("/app-only").await.unwrap_err().is_no_auth());
 
     // No certificate: the server refuses; a clear error, not a retry storm.
     let began = Instant::now();
@@ -86,9 +94,9 @@ async fn a_client_certificate_with_an_encrypted_key() {
     assert!(err.to_string().contains("wrong password"), "{err}");
 }
 
-#[tokio::test]
-async fn an_unknown_ca_and_a_wrong_hostname_fail_clearly() {
-    let (server, _pki) = tls_server(ClientAuth::None);
+on_both_servers!(async an_unknown_ca_and_a_wrong_hostname_fail_clearly);
+async fn an_unknown_ca_and_a_wrong_hostname_fail_clearly(kind: ServerKind) {
+    let (server, _pki) = tls_server(kind, ClientAuth::None);
     let other = TestPki::new("another CA");
     let began = Instant::now();
     let zk = Client::builder(server.secure_connect_string()).tls(trusting(&other)).build().unwrap();
@@ -107,7 +115,8 @@ async fn an_unknown_ca_and_a_wrong_hostname_fail_clearly() {
 
     // A certificate for another name.
     let pki = TestPki::new("named CA");
-    let named = Ensemble::builder()
+    let named = kind
+        .builder()
         .tls(ServerTls::new(pki.server(&["elsewhere.example"]), pki.ca_pem()))
         .start()
         .unwrap();
@@ -124,7 +133,8 @@ async fn an_unknown_ca_and_a_wrong_hostname_fail_clearly() {
         .unwrap();
 
     // An expired certificate.
-    let expired = Ensemble::builder()
+    let expired = kind
+        .builder()
         .tls(ServerTls::new(pki.expired_server(&["127.0.0.1"]), pki.ca_pem()))
         .start()
         .unwrap();
@@ -144,11 +154,11 @@ fn assert_tls(err: &zookit::Error, cause: &str) {
     assert!(source.is::<rustls::Error>(), "{source:?}");
 }
 
-#[tokio::test]
-async fn tls_fails_over_between_members_keeping_the_session() {
+on_both_servers!(async tls_fails_over_between_members_keeping_the_session);
+async fn tls_fails_over_between_members_keeping_the_session(kind: ServerKind) {
     init_logging();
     let pki = TestPki::new("ensemble CA");
-    let ensemble = Ensemble::builder().members(3).tls(ServerTls::from_pki(&pki)).start().unwrap();
+    let ensemble = kind.builder().members(3).tls(ServerTls::from_pki(&pki)).start().unwrap();
     let zk = Client::builder(ensemble.secure_connect_string())
         .tls(trusting(&pki))
         .connect()
@@ -170,18 +180,18 @@ async fn tls_fails_over_between_members_keeping_the_session() {
     assert!(bounded("exists", zk.exists("/eph")).await.unwrap().is_some());
 }
 
-/// A SASL-enabled standalone server with users alice and bob.
-fn sasl_server() -> Ensemble {
+/// A SASL-enabled standalone server of `kind` with users alice and bob.
+fn sasl_server(kind: ServerKind) -> TestEnsemble {
     init_logging();
-    Ensemble::builder()
+    kind.builder()
         .sasl_digest_users(&[("alice", "alice-secret"), ("bob", "bob-secret")])
         .start()
         .unwrap()
 }
 
-#[tokio::test]
-async fn sasl_authenticates_and_acls_follow() {
-    let server = sasl_server();
+on_both_servers!(async sasl_authenticates_and_acls_follow);
+async fn sasl_authenticates_and_acls_follow(kind: ServerKind) {
+    let server = sasl_server(kind);
     let alice = Client::builder(server.connect_string())
         .sasl(SaslCredentials::new("DIGEST-MD5", "alice", "alice-secret").unwrap())
         .connect()
@@ -194,6 +204,17 @@ async fn sasl_authenticates_and_acls_follow() {
         .acl(vec![Acl::new(Perms::ALL, Id::new("sasl", "alice"))])
         .await
         .unwrap();
+    // `auth` stands for the session's SASL identity; a bad name is refused.
+    alice
+        .create("/alice-auth", "")
+        .acl(vec![Acl::new(Perms::READ, Id::new("auth", ""))])
+        .await
+        .unwrap();
+    let (acl, _) = alice.get_acls("/alice-auth").await.unwrap();
+    assert_eq!(acl, vec![Acl::new(Perms::READ, Id::new("sasl", "alice"))]);
+    let bad =
+        alice.create("/bad", "").acl(vec![Acl::new(Perms::ALL, Id::new("sasl", "a@b@c"))]).await;
+    assert_eq!(bad.unwrap_err().code(), Some(zookit::ErrorCode::InvalidAcl), "an invalid sasl id");
 
     // Another session may not read it; bob may, after add_auth("sasl"), not.
     let other = Client::connect(server.connect_string()).await.unwrap();
@@ -224,9 +245,9 @@ async fn sasl_authenticates_and_acls_follow() {
     );
 }
 
-#[tokio::test]
-async fn a_wrong_sasl_password_fails_without_retrying() {
-    let server = sasl_server();
+on_both_servers!(async a_wrong_sasl_password_fails_without_retrying);
+async fn a_wrong_sasl_password_fails_without_retrying(kind: ServerKind) {
+    let server = sasl_server(kind);
     let began = Instant::now();
     let zk = Client::builder(server.connect_string())
         .sasl(SaslCredentials::digest_md5("alice", "wrong"))
@@ -268,13 +289,14 @@ fn debug_output_shows_no_secret() {
     assert!(shown.contains("redacted"), "{shown}");
 }
 
+on_both_servers!(the_blocking_client_speaks_tls_and_sasl);
 /// The blocking client takes the same TLS and SASL options: a client
 /// certificate with an encrypted key, and SASL, on one server.
-#[test]
-fn the_blocking_client_speaks_tls_and_sasl() {
+fn the_blocking_client_speaks_tls_and_sasl(kind: ServerKind) {
     init_logging();
     let pki = TestPki::new("zookit blocking CA");
-    let server = Ensemble::builder()
+    let server = kind
+        .builder()
         .tls(ServerTls::from_pki(&pki).client_auth(ClientAuth::Need))
         .sasl_digest_users(&[("carol", "carol-secret")])
         .start()
