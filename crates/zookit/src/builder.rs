@@ -198,7 +198,9 @@ impl<M> ClientBuilder<M> {
     }
 
     /// Credentials sent on every connection, such as `("digest",
-    /// "user:password")`.
+    /// "user:password")`. `("sasl", "user:password")`, as in kazoo's
+    /// `auth_data`, authenticates with SASL DIGEST-MD5 instead, like
+    /// [`sasl`](Self::sasl).
     pub fn auth(mut self, scheme: impl Into<String>, credential: impl AsRef<[u8]>) -> Self {
         self.options.auth.push((scheme.into(), Bytes::copy_from_slice(credential.as_ref())));
         self
@@ -278,7 +280,13 @@ impl Options {
             return Err(Error::invalid_argument("the session timeout must be positive"));
         }
         let chroot = Chroot::new(connect.chroot);
-        let has_auth = !self.auth.is_empty();
+        let (sasl, auth): (Vec<_>, Vec<_>) =
+            self.auth.into_iter().partition(|(scheme, _)| scheme == "sasl");
+        let sasl = match sasl.last() {
+            Some((_, credential)) => Some(SaslCredentials::from_credential(credential)?),
+            None => self.sasl,
+        };
+        let has_auth = !auth.is_empty();
         let session = SessionConfig {
             hosts: connect.hosts,
             randomize_hosts: self.randomize_hosts,
@@ -286,11 +294,11 @@ impl Options {
             chroot: chroot.clone(),
             session_timeout: self.session_timeout,
             read_only: self.read_only,
-            auth: self.auth,
+            auth,
             resume: self.resume,
             connection_retry: self.connection_retry,
             max_frame_len: self.max_frame_len,
-            sasl: self.sasl,
+            sasl,
         };
         Client::spawn(
             session,

@@ -102,3 +102,24 @@ fn tls_options() {
     // A certificate without its key is bad usage.
     assert_eq!(zookit(&secure, &["--tls-ca", &ca, "--tls-cert", &cert, "ls"]).code, 2);
 }
+
+#[test]
+fn sasl_credentials() {
+    let server = Ensemble::builder()
+        .sasl_digest_users(&[("alice", "alice-secret")])
+        .start()
+        .expect("Apache ZooKeeper with SASL users");
+    let zk = server.connect_string();
+    let alice = ["--auth", "sasl:alice:alice-secret"];
+    zookit(&zk, &["create", "/alice", "hers"]).ok();
+    // `auth` stands for the SASL identity the exchange established.
+    zookit(&zk, &[&alice[..], &["set-acl", "/alice", "auth::cdrwa"]].concat()).ok();
+    assert_eq!(
+        zookit(&zk, &[&alice[..], &["get-acl", "/alice"]].concat()).ok(),
+        "sasl:alice:cdrwa\n"
+    );
+    assert_eq!(zookit(&zk, &[&alice[..], &["get", "/alice"]].concat()).ok(), "hers\n");
+    assert!(zookit(&zk, &["get", "/alice"]).fails(1).contains("NoAuth"));
+    let wrong = ["--timeout", "5", "--auth", "sasl:alice:wrong", "get", "/alice"];
+    assert!(zookit(&zk, &wrong).fails(1).to_lowercase().contains("auth"));
+}

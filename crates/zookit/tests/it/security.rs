@@ -268,6 +268,25 @@ async fn a_wrong_sasl_password_fails_without_retrying(kind: ServerKind) {
     assert!(err.to_string().contains("GSSAPI"), "the refusal names the mechanism: {err}");
 }
 
+/// kazoo's `auth_data=[("sasl", "user:password")]`: the builder's `auth`
+/// with the `sasl` scheme runs the SASL exchange, on every connection.
+on_both_servers!(async sasl_in_the_auth_list_is_a_sasl_exchange);
+async fn sasl_in_the_auth_list_is_a_sasl_exchange(kind: ServerKind) {
+    let server = sasl_server(kind);
+    let bob = Client::builder(server.connect_string())
+        .auth("sasl", "bob:bob-secret")
+        .connect()
+        .await
+        .unwrap();
+    let me = bob.who_am_i().await.unwrap();
+    assert!(me.iter().any(|i| i.auth_scheme == "sasl" && i.user == "bob"), "{me:?}");
+    let zk = Client::builder(server.connect_string()).auth("sasl", "bob:wrong").build().unwrap();
+    let err = bounded("a refused exchange", zk.start()).await.unwrap_err();
+    assert!(err.is_auth_failed(), "{err}");
+    let err = Client::builder(server.connect_string()).auth("sasl", "no-colon").build();
+    assert_eq!(err.unwrap_err().kind(), zookit::ErrorKind::InvalidArgument);
+}
+
 #[test]
 fn debug_output_shows_no_secret() {
     let pki = TestPki::new("debug CA");
