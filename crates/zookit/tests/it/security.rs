@@ -268,8 +268,8 @@ async fn a_wrong_sasl_password_fails_without_retrying(kind: ServerKind) {
     assert!(err.to_string().contains("GSSAPI"), "the refusal names the mechanism: {err}");
 }
 
-/// kazoo's `auth_data=[("sasl", "user:password")]`: the builder's `auth`
-/// with the `sasl` scheme runs the SASL exchange, on every connection.
+// kazoo's `auth_data=[("sasl", "user:password")]`: the builder's `auth`
+// with the `sasl` scheme runs the SASL exchange, on every connection.
 on_both_servers!(async sasl_in_the_auth_list_is_a_sasl_exchange);
 async fn sasl_in_the_auth_list_is_a_sasl_exchange(kind: ServerKind) {
     let server = sasl_server(kind);
