@@ -1,5 +1,6 @@
 //! A short tour of the `zookit` command line (what `scripts/tour` runs):
-//! starts Apache ZooKeeper on a free loopback port, then runs the built
+//! starts a server on a free loopback port — `zookit serve`, the embedded
+//! server, or with `--apache` Apache ZooKeeper — then runs the built
 //! `zookit` binary against it, printing each command and its output: it
 //! imports zc.zk's example tree, exports it, resolves a symbolic link,
 //! registers two providers and lists them, sets a property and shows it,
@@ -10,6 +11,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
 
 use zookit_testing::Ensemble;
 use zookit_testing::zc_zk::{TREE_TEXT, TREE_TEXT_2};
@@ -24,17 +27,45 @@ fn main() -> ExitCode {
     }
 }
 
+/// How long a background `zookit` may take to print its first line.
+const FIRST_LINE: Duration = Duration::from_secs(30);
+
+/// The server of the tour.
+enum Server {
+    /// `zookit serve` in the background.
+    Embedded(Background),
+    /// Apache ZooKeeper (`--apache`).
+    Apache(Box<Ensemble>),
+}
+
 fn tour() -> Result<(), String> {
+    let apache = match std::env::args().nth(1).as_deref() {
+        None => false,
+        Some("--apache") => true,
+        Some(other) => return Err(format!("unknown argument {other:?} (only --apache)")),
+    };
     let zookit = zookit_binary()?;
-    println!("# Starting Apache ZooKeeper on a free loopback port ...");
-    let server = Ensemble::standalone().map_err(|e| format!("can't start ZooKeeper: {e}"))?;
-    let hosts = server.connect_string();
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     std::fs::write(dir.path().join("tree.txt"), TREE_TEXT.trim_start())
         .map_err(|e| e.to_string())?;
     std::fs::write(dir.path().join("new-tree.txt"), TREE_TEXT_2.trim_start())
         .map_err(|e| e.to_string())?;
-    let shell = Shell { zookit, hosts, dir: dir.path().to_owned() };
+    let mut shell = Shell { zookit, hosts: String::new(), dir: dir.path().to_owned() };
+    let server = if apache {
+        println!("# Starting Apache ZooKeeper on a free loopback port ...");
+        let server = Ensemble::standalone().map_err(|e| format!("can't start ZooKeeper: {e}"))?;
+        shell.hosts = server.connect_string();
+        Server::Apache(Box::new(server))
+    } else {
+        println!("# Starting zookit's embedded ZooKeeper-compatible server on a free port");
+        let (server, line) = shell.start(&["serve", "--port", "0"])?;
+        shell.hosts = line
+            .trim()
+            .strip_prefix("listening on ")
+            .ok_or_else(|| format!("zookit serve said {line:?}"))?
+            .to_owned();
+        Server::Embedded(server)
+    };
     println!("$ export ZC_ZK_CONNECTION_STRING={}   # zookit's default server", shell.hosts);
 
     shell.say("zc.zk's example tree, in its text format");
@@ -47,8 +78,8 @@ fn tour() -> Result<(), String> {
 
     shell.say("Register two providers of /cms (each keeps its registration until stopped)");
     let providers = [
-        shell.start(&["register", "/lb/pools/cms/providers", "10.0.0.1:8080", "weight=2"])?,
-        shell.start(&["register", "/cms/providers", "10.0.0.2:8080", "weight=1"])?,
+        shell.start(&["register", "/lb/pools/cms/providers", "10.0.0.1:8080", "weight=2"])?.0,
+        shell.start(&["register", "/cms/providers", "10.0.0.2:8080", "weight=1"])?.0,
     ];
     shell.run(&["ls", "-l", "/cms/providers"])?;
     shell.run(&["export", "--ephemeral", "/cms/providers"])?;
@@ -67,8 +98,16 @@ fn tour() -> Result<(), String> {
     }
     shell.run(&["ls", "/cms/providers"])?;
 
-    println!("\n# Stopping ZooKeeper.");
-    drop(server);
+    match server {
+        Server::Embedded(server) => {
+            shell.say("Stop the server (Ctrl-C): in memory, its tree goes with it");
+            stop(server)?;
+        }
+        Server::Apache(server) => {
+            println!("\n# Stopping ZooKeeper.");
+            drop(server);
+        }
+    }
     println!("# Done. See `zookit --help` for every command.");
     Ok(())
 }
@@ -130,8 +169,9 @@ impl Shell {
         }
     }
 
-    /// Starts `zookit args...` in the background and shows its first line.
-    fn start(&self, args: &[&str]) -> Result<Background, String> {
+    /// Starts `zookit args...` in the background and shows its first
+    /// line, which it returns.
+    fn start(&self, args: &[&str]) -> Result<(Background, String), String> {
         println!("$ zookit {} &", quoted(args));
         let mut quiet = vec!["--quiet"];
         quiet.extend(args);
@@ -142,14 +182,22 @@ impl Shell {
             .map_err(|e| format!("can't run zookit: {e}"))?;
         let stdout = child.stdout.take().ok_or("no output")?;
         let background = Background(child);
-        let mut line = String::new();
-        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)
-            .map_err(|e| e.to_string())?;
-        if line.is_empty() {
-            return Err(format!("`zookit {}` failed", quoted(args)));
-        }
+        let (sender, first) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let read = std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line);
+            let _ = sender.send(read.map(|_| line));
+        });
+        let line = match first.recv_timeout(FIRST_LINE) {
+            Ok(Ok(line)) if !line.is_empty() => line,
+            Ok(Ok(_)) => return Err(format!("`zookit {}` failed", quoted(args))),
+            Ok(Err(e)) => return Err(e.to_string()),
+            Err(_) => {
+                return Err(format!("`zookit {}`: no output in {FIRST_LINE:?}", quoted(args)));
+            }
+        };
         print!("{line}");
-        Ok(background)
+        Ok((background, line))
     }
 }
 
