@@ -416,7 +416,14 @@ impl ServerBuilder {
     /// runtime. Returns once connections are accepted.
     pub fn start_blocking(self) -> Result<BlockingServer, Error> {
         self.check()?;
-        BlockingServer::start(self)
+        BlockingServer::start(self.start())
+    }
+}
+
+impl Server {
+    /// A builder with ZooKeeper's defaults.
+    pub fn builder() -> ServerBuilder {
+        ServerBuilder::default()
     }
 }
 

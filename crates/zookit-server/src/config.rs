@@ -1,6 +1,7 @@
 //! A server's settings, as the builder collects them.
 
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// The four-letter words ZooKeeper knows (`FourLetterCommands`).
@@ -29,7 +30,7 @@ pub(crate) struct Config {
     pub(crate) max_connections: usize,
     pub(crate) handshake_timeout: Duration,
     /// The data directory and how it is kept (in memory without one).
-    pub(crate) persist: crate::persist::Settings,
+    pub(crate) persist: Settings,
     /// Whether the plain client port is opened.
     pub(crate) plain_port: bool,
     /// The TLS client port (`secureClientPort`) and its host, if any.
@@ -65,7 +66,7 @@ impl Default for Config {
             max_connections: 60_000,
             // zookeeper.nio.sessionlessCnxnTimeout
             handshake_timeout: Duration::from_secs(10),
-            persist: crate::persist::Settings::default(),
+            persist: Settings::default(),
             plain_port: true,
             secure_port: None,
             secure_host: None,
@@ -126,5 +127,48 @@ mod tests {
         config.four_letter_words = Some(BTreeSet::from(["ruok".to_owned()]));
         assert!(config.four_letter_enabled("ruok") && config.four_letter_enabled("srvr"));
         assert!(!config.four_letter_enabled("mntr"));
+    }
+}
+
+/// Whether the server waits for the disk before answering a write.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fsync {
+    /// Every write is on disk (`fdatasync`) before it is answered;
+    /// concurrent writes share one sync. The default.
+    #[default]
+    Always,
+    /// Writes are handed to the operating system before they are answered
+    /// but the server does not wait for the disk: nothing acknowledged is
+    /// lost if the server's process dies (even by `kill -9`), but a crash
+    /// of the machine can lose the last writes. For tests.
+    Never,
+}
+
+/// Where and how the server keeps its data.
+#[derive(Clone, Debug)]
+pub(crate) struct Settings {
+    /// `dataDir`: snapshots, and logs unless `data_log_dir` is set. `None`:
+    /// in memory.
+    pub(crate) data_dir: Option<PathBuf>,
+    /// `dataLogDir`: the logs, on a device of their own.
+    pub(crate) data_log_dir: Option<PathBuf>,
+    pub(crate) fsync: Fsync,
+    /// `snapCount`: entries logged between snapshots.
+    pub(crate) snap_count: u64,
+    /// Log bytes between snapshots.
+    pub(crate) snap_size_limit: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            data_dir: None,
+            data_log_dir: None,
+            fsync: Fsync::Always,
+            // ZooKeeper's snapCount.
+            snap_count: 100_000,
+            snap_size_limit: 64 << 20,
+        }
     }
 }

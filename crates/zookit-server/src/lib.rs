@@ -238,9 +238,9 @@ mod state;
 mod zoo_cfg;
 
 pub use builder::ServerBuilder;
+pub use config::Fsync;
 pub use error::Error;
 pub use net::tls::{ClientAuth, Tls};
-pub use persist::Fsync;
 pub use ports::Transport;
 pub use server::{BlockingServer, Server};
 pub use zoo_cfg::ZooCfg;

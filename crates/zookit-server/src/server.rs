@@ -9,7 +9,6 @@ use tokio::runtime::Handle;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
-use crate::builder::ServerBuilder;
 use crate::error::Error;
 use crate::ports::{Ports, Transport};
 
@@ -37,11 +36,6 @@ pub struct Server {
 }
 
 impl Server {
-    /// A builder with ZooKeeper's defaults.
-    pub fn builder() -> ServerBuilder {
-        ServerBuilder::default()
-    }
-
     /// The address the server listens on (with the port it picked for
     /// port 0).
     pub fn addr(&self) -> SocketAddr {
@@ -73,7 +67,7 @@ impl Server {
     }
 
     /// The address of the TLS client port, if one was configured
-    /// ([`ServerBuilder::secure_port`]).
+    /// ([`ServerBuilder::secure_port`](crate::ServerBuilder::secure_port)).
     pub fn secure_addr(&self) -> Option<SocketAddr> {
         self.secure_addr
     }
@@ -148,7 +142,7 @@ impl Drop for Server {
 }
 
 /// A server running on its own threads, for code without an async
-/// runtime (started by [`ServerBuilder::start_blocking`]). Dropping it
+/// runtime (started by [`ServerBuilder::start_blocking`](crate::ServerBuilder::start_blocking)). Dropping it
 /// stops it and waits for it.
 ///
 /// ```no_run
@@ -173,7 +167,11 @@ pub struct BlockingServer {
 type Started = (SocketAddr, Option<SocketAddr>, Handle, Arc<Ports>);
 
 impl BlockingServer {
-    pub(crate) fn start(builder: ServerBuilder) -> Result<Self, Error> {
+    /// Runs `start` (a builder's) on a runtime of its own thread, and
+    /// returns once the server serves.
+    pub(crate) fn start(
+        start: impl Future<Output = Result<Server, Error>> + Send + 'static,
+    ) -> Result<Self, Error> {
         let (started, start_result) = std::sync::mpsc::channel::<Result<Started, Error>>();
         let (stop, stopped) = oneshot::channel::<()>();
         let thread = thread::Builder::new()
@@ -191,7 +189,7 @@ impl BlockingServer {
                     }
                 };
                 runtime.block_on(async move {
-                    match builder.start().await {
+                    match start.await {
                         Ok(server) => {
                             let report = (
                                 server.addr,

@@ -64,52 +64,9 @@ use std::sync::atomic::AtomicU64;
 use tokio::task::JoinHandle;
 
 use self::log::LogWriter;
-use crate::config::Config;
+use crate::config::{Config, Fsync, Settings};
 use crate::error::Error;
 use crate::state::{Now, State, StateConfig};
-
-/// Whether the server waits for the disk before answering a write.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Fsync {
-    /// Every write is on disk (`fdatasync`) before it is answered;
-    /// concurrent writes share one sync. The default.
-    #[default]
-    Always,
-    /// Writes are handed to the operating system before they are answered
-    /// but the server does not wait for the disk: nothing acknowledged is
-    /// lost if the server's process dies (even by `kill -9`), but a crash
-    /// of the machine can lose the last writes. For tests.
-    Never,
-}
-
-/// Where and how the server keeps its data.
-#[derive(Clone, Debug)]
-pub(crate) struct Settings {
-    /// `dataDir`: snapshots, and logs unless `data_log_dir` is set. `None`:
-    /// in memory.
-    pub(crate) data_dir: Option<PathBuf>,
-    /// `dataLogDir`: the logs, on a device of their own.
-    pub(crate) data_log_dir: Option<PathBuf>,
-    pub(crate) fsync: Fsync,
-    /// `snapCount`: entries logged between snapshots.
-    pub(crate) snap_count: u64,
-    /// Log bytes between snapshots.
-    pub(crate) snap_size_limit: u64,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            data_dir: None,
-            data_log_dir: None,
-            fsync: Fsync::Always,
-            // ZooKeeper's snapCount.
-            snap_count: 100_000,
-            snap_size_limit: 64 << 20,
-        }
-    }
-}
 
 /// The state a server starts with: recovered from its data directory
 /// (with the store that keeps it), or new and in memory.

@@ -13,11 +13,9 @@ use zookit_proto::{
 
 use super::acl;
 use super::request::{CreateBody, SetDataBody};
-use super::tree::{
-    CONTAINER_OWNER, DataTree, MAX_TTL, NodeKind, QUOTA_NODE, ZOOKEEPER_NODE, split, ttl_owner,
-};
+use super::tree::{DataTree, MAX_TTL, NodeKind, QUOTA_NODE, ZOOKEEPER_NODE, split, ttl_owner};
 use super::txn::Txn;
-use super::znode::NodeStat;
+use super::znode::{CONTAINER_OWNER, NodeStat};
 
 /// What a check needs to know of a znode (`ChangeRecord`).
 #[derive(Clone, Debug)]

@@ -8,15 +8,13 @@ use zookit_proto::{Acl, CONFIG_NODE, ErrorCode, EventType};
 
 use super::acl::{AclCache, AclId, open_acl_unsafe, read_acl_unsafe};
 use super::java_hash::JavaStringSet;
-use super::znode::{NodeStat, Znode};
+use super::znode::{CONTAINER_OWNER, NodeStat, Znode};
 
 /// ZooKeeper's own znode.
 pub(crate) const ZOOKEEPER_NODE: &str = "/zookeeper";
 /// The root of quota settings.
 pub(crate) const QUOTA_NODE: &str = "/zookeeper/quota";
 
-/// The `ephemeralOwner` of containers (`EphemeralType.CONTAINER_EPHEMERAL_OWNER`).
-pub(crate) const CONTAINER_OWNER: i64 = i64::MIN;
 /// The high byte of the `ephemeralOwner` of TTL znodes.
 const EXTENDED_MASK: i64 = 0xff00_0000_0000_0000_u64 as i64;
 /// The bits of an extended `ephemeralOwner` that say which feature it is.

@@ -5,7 +5,9 @@
 use zookit_proto::Stat;
 
 use super::acl::AclId;
-use super::tree::CONTAINER_OWNER;
+
+/// The `ephemeralOwner` of containers (`EphemeralType.CONTAINER_EPHEMERAL_OWNER`).
+pub(crate) const CONTAINER_OWNER: i64 = i64::MIN;
 
 /// The fields of a znode's stat the server keeps (`dataLength` and
 /// `numChildren` are derived), as ZooKeeper's `StatPersisted`.

@@ -1,6 +1,8 @@
 //! The command line's definition: global options and every subcommand, with
 //! their help texts and examples.
 
+pub(crate) mod serve;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -249,7 +251,7 @@ pub(crate) enum Command {
     #[command(
         after_help = "Prints `listening on HOST:PORT` once it accepts connections (and `listening with TLS on HOST:PORT` for a secure port); stops on Ctrl-C or SIGTERM. With --config it reads an Apache ZooKeeper zoo.cfg (the options given override it) and names the keys it does not apply in one warning.\n\nWith --data-dir (or zoo.cfg's dataDir), every write is in the transaction log (synced to disk, unless --fsync never) before it is answered, and a restart on the same directory recovers the tree and the sessions: clients that come back within their session timeout keep their sessions and ephemeral znodes; the ephemerals of the others go when their sessions expire. Nothing acknowledged is lost to a crash, kill -9 included. A damaged log or snapshot stops the start with the file and byte offset (a record a crash cut short at the end of the last log is dropped).\n\nExamples:\n  zookit serve\n  zookit serve --port 0 --tick-time 500\n  zookit serve --data-dir /var/lib/zookit\n  zookit serve --config conf/zoo.cfg --port 0\n  zookit serve --secure-port 2281 --server-cert server.pem --server-key server-key.pem --client-ca ca.pem\n  zookit serve --jaas jaas.conf"
     )]
-    Serve(Box<crate::commands::serve::ServeArgs>),
+    Serve(Box<serve::ServeArgs>),
 
     /// Print a shell completion script
     #[command(
