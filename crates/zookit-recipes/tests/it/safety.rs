@@ -10,7 +10,7 @@
 //! intervals never overlap (more than allowed).
 
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -38,8 +38,9 @@ struct Interval {
 #[derive(Clone, Default)]
 struct Record {
     intervals: Arc<Mutex<Vec<Interval>>>,
-    /// How many holdings ended by being suspended or lost.
-    interrupted: Arc<AtomicUsize>,
+    /// Per contender, how many of its holdings ended by being suspended or
+    /// lost.
+    interrupted: Arc<Mutex<[usize; CONTENDERS]>>,
 }
 
 impl Record {
@@ -50,7 +51,31 @@ impl Record {
     fn intervals(&self) -> Vec<Interval> {
         self.intervals.lock().unwrap().clone()
     }
+
+    /// Contender `who`'s holding ended by a suspension or loss.
+    fn interrupt(&self, who: usize) {
+        self.interrupted.lock().unwrap()[who] += 1;
+    }
+
+    /// How many of `who`'s holdings ended by a suspension or loss.
+    fn interrupted_of(&self, who: usize) -> usize {
+        self.interrupted.lock().unwrap()[who]
+    }
+
+    /// How many holdings ended by a suspension or loss, in all.
+    fn interrupted(&self) -> usize {
+        self.interrupted.lock().unwrap().iter().sum()
+    }
+
+    /// Whether someone other than `who` started holding within `window`.
+    fn acquired_by_another(&self, who: usize, window: (Instant, Instant)) -> bool {
+        self.intervals().iter().any(|i| i.who != who && i.start >= window.0 && i.start <= window.1)
+    }
 }
+
+/// How many times an aimed fault is tried before the test gives up on
+/// hitting a holder with it.
+const AIM_ATTEMPTS: usize = 8;
 
 /// The largest number of intervals that overlap at some instant.
 fn most_at_once(intervals: &[Interval]) -> (usize, Vec<Interval>) {
@@ -180,7 +205,7 @@ impl Chaos {
                 tokio::spawn(contender(i, client.clone(), Arc::clone(&stop), record.clone()))
             })
             .collect();
-        self.faults(held).await;
+        self.faults(held, record).await;
         stop.store(true, Ordering::SeqCst);
         for task in tasks {
             bounded("a contender stops", task).await.unwrap();
@@ -230,50 +255,119 @@ impl Chaos {
         None
     }
 
-    /// The faults, about 20 s of them, aimed at holders where they can be.
-    async fn faults(&self, held: Held) {
-        let sleep = |ms| tokio::time::sleep(Duration::from_millis(ms));
+    /// The faults, about 20 s of them: each aimed one is tried until it
+    /// interrupts the holding it was aimed at (a holding may end by itself
+    /// just before the fault), and the test fails if none does.
+    async fn faults(&self, held: Held, record: &Record) {
         let all: Vec<usize> = (0..CONTENDERS - 1).collect();
-        if let Some((i, proxy)) = self.holders_proxy(held, &all).await {
-            eprintln!("{}: cutting holder c{i}'s connection", self.chroot);
+        self.aimed("cutting the connection", held, record, &all, |proxy| async move {
             proxy.drop_connections();
-        }
-        if let Some((i, proxy)) = self.holders_proxy(held, &all).await {
-            eprintln!("{}: stalling holder c{i}'s connection past the read timeout", self.chroot);
-            proxy.stall();
-            sleep(3500).await;
-            proxy.pass();
-        }
+        })
+        .await;
+        self.aimed(
+            "stalling the connection past the read timeout",
+            held,
+            record,
+            &all,
+            |proxy| async move {
+                proxy.stall();
+                tokio::time::sleep(Duration::from_millis(3500)).await;
+                proxy.pass();
+            },
+        )
+        .await;
+        let leader = self.leader().await;
+        eprintln!("{}: killing the leader, member {leader}", self.chroot);
         let ensemble = Arc::clone(&self.ensemble);
-        let leader = tokio::task::spawn_blocking(move || ensemble.leader()).await.unwrap();
-        if let Some(leader) = leader {
-            eprintln!("{}: killing the leader, member {leader}", self.chroot);
-            let ensemble = Arc::clone(&self.ensemble);
-            tokio::task::spawn_blocking(move || ensemble.kill(leader)).await.unwrap().unwrap();
-            sleep(1500).await;
-            let ensemble = Arc::clone(&self.ensemble);
-            bounded(
-                "the old leader serves again",
-                tokio::task::spawn_blocking(move || ensemble.restart(leader)),
-            )
-            .await
-            .unwrap()
-            .unwrap();
-        }
+        tokio::task::spawn_blocking(move || ensemble.kill(leader)).await.unwrap().unwrap();
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let ensemble = Arc::clone(&self.ensemble);
+        bounded(
+            "the old leader serves again",
+            tokio::task::spawn_blocking(move || ensemble.restart(leader)),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        // The solo contender holds, loses its session while stalled, and
+        // another contender takes over meanwhile.
         let solo = CONTENDERS - 1;
-        let holds = self.holders_proxy(held, &[solo]).await.is_some();
-        eprintln!(
-            "{}: stalling the solo contender (holding: {holds}) past its session timeout",
+        let window = Mutex::new(None);
+        self.aimed(
+            "stalling the connection past the session timeout",
+            held,
+            record,
+            &[solo],
+            |proxy| {
+                let window = &window;
+                async move {
+                    let start = Instant::now();
+                    proxy.stall();
+                    tokio::time::sleep(SESSION_TIMEOUT + Duration::from_millis(1500)).await;
+                    proxy.pass();
+                    *window.lock().unwrap() = Some((start, Instant::now()));
+                }
+            },
+        )
+        .await;
+        let window = window.lock().unwrap().expect("the solo stall ran");
+        assert!(
+            record.acquired_by_another(solo, window),
+            "{}: no other contender acquired while the solo contender was stalled",
             self.chroot
         );
-        self.solo.stall();
-        tokio::time::sleep(SESSION_TIMEOUT + Duration::from_millis(1500)).await;
-        self.solo.pass();
         eprintln!("{}: cutting every connection", self.chroot);
         for proxy in &self.proxies {
             proxy.drop_connections();
         }
-        sleep(1000).await;
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+    }
+
+    /// Runs `fault` on the proxy of a holder among `among` (one that has
+    /// held for half a second) until the holding is interrupted by it.
+    async fn aimed<'a, F, Fut>(
+        &'a self,
+        what: &str,
+        held: Held,
+        record: &Record,
+        among: &[usize],
+        fault: F,
+    ) where
+        F: Fn(&'a Proxy) -> Fut,
+        Fut: Future<Output = ()>,
+    {
+        for attempt in 1..=AIM_ATTEMPTS {
+            let Some((i, proxy)) = self.holders_proxy(held, among).await else {
+                eprintln!("{}: {what}: no holder found (attempt {attempt})", self.chroot);
+                continue;
+            };
+            let before = record.interrupted_of(i);
+            eprintln!("{}: {what} of holder c{i} (attempt {attempt})", self.chroot);
+            fault(proxy).await;
+            let deadline = Instant::now() + Duration::from_secs(3);
+            while record.interrupted_of(i) == before && Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            if record.interrupted_of(i) > before {
+                return;
+            }
+        }
+        panic!("{}: {what}: no attempt interrupted a holder", self.chroot);
+    }
+
+    /// The ensemble's leader, waiting (a bounded while) for one.
+    async fn leader(&self) -> usize {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let ensemble = Arc::clone(&self.ensemble);
+            if let Some(leader) =
+                tokio::task::spawn_blocking(move || ensemble.leader()).await.unwrap()
+            {
+                return leader;
+            }
+            assert!(Instant::now() < deadline, "{}: no leader within {WAIT:?}", self.chroot);
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
     }
 
     /// Waits until every client is connected again, then until `path` has
@@ -307,15 +401,16 @@ fn check(what: &str, record: &Record, allowed: usize) {
     let intervals = record.intervals();
     let (most, worst) = most_at_once(&intervals);
     let holders: std::collections::BTreeSet<usize> = intervals.iter().map(|i| i.who).collect();
+    let interrupted = record.interrupted();
     eprintln!(
-        "{what}: {} holdings by {} contenders, {} ended by a suspension or loss, at most {most} at once",
+        "{what}: {} holdings by {} contenders, {interrupted} ended by a suspension or loss, at most {most} at once",
         intervals.len(),
         holders.len(),
-        record.interrupted.load(Ordering::SeqCst)
     );
     assert!(most <= allowed, "{what}: {most} holders at once (allowed {allowed}): {worst:?}");
     assert!(intervals.len() >= 6, "{what}: only {} holdings", intervals.len());
     assert!(holders.len() >= 2, "{what}: only {holders:?} held");
+    assert!(interrupted >= 1, "{what}: no fault interrupted a holding");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -429,7 +524,7 @@ async fn hold_while_acquired<S, L, Fut>(
                 }
                 _ = lost() => {
                     record.push(who, start, Instant::now());
-                    record.interrupted.fetch_add(1, Ordering::SeqCst);
+                    record.interrupt(who);
                 }
             }
         }
@@ -484,7 +579,7 @@ async fn an_election_never_has_two_leaders_under_faults() {
                                         }
                                         () = not_leader(&mut events) => {
                                             record.push(i, start, Instant::now());
-                                            record.interrupted.fetch_add(1, Ordering::SeqCst);
+                                            record.interrupt(i);
                                         }
                                     }
                                 }
@@ -519,7 +614,7 @@ async fn an_election_never_has_two_leaders_under_faults() {
                                 tokio::select! {
                                     () = tokio::time::sleep(hold) => {}
                                     _ = leadership.lost() => {
-                                        record.interrupted.fetch_add(1, Ordering::SeqCst);
+                                        record.interrupt(i);
                                     }
                                 }
                                 record.push(i, start, Instant::now());
