@@ -199,9 +199,11 @@ impl Error {
     }
 
     /// Bad input (a priority out of range, a name that cannot be a node's,
-    /// no Tokio runtime): refused before anything was sent.
+    /// no Tokio runtime, a request over the server's size limit): refused
+    /// before anything was sent.
     pub fn is_invalid_argument(&self) -> bool {
         matches!(self.inner.kind, Kind::InvalidArgument(_))
+            || self.client_error_is(zookit::Error::is_invalid_argument)
     }
 
     fn client_error_is(&self, predicate: impl Fn(&zookit::Error) -> bool) -> bool {

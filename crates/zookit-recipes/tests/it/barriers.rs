@@ -6,7 +6,7 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use zookit::{Client, ClientState};
+use zookit::{Client, ClientState, WatcherType};
 use zookit_recipes::{Barrier, DoubleBarrier};
 use zookit_testing::{Proxy, shared, unique_chroot};
 
@@ -20,6 +20,27 @@ pub(crate) async fn within<T>(what: &str, future: impl Future<Output = T>) -> T 
     tokio::time::timeout(WAIT, future)
         .await
         .unwrap_or_else(|_| panic!("{what}: not within {WAIT:?}"))
+}
+
+/// Waits until the server holds a watch of `kind` on `path` (as `client`
+/// sees paths): a waiter in another task has set its watch.
+pub(crate) async fn watch_set(client: &Client, path: &str, kind: WatcherType) {
+    until_true(&format!("a {kind:?} watch on {path}"), WAIT, || async {
+        client.check_watches(path, kind).await.expect("checkWatches")
+    })
+    .await;
+}
+
+/// Waits until `n` sessions watch the data of nodes at or below `path` (as
+/// `client` sees paths), as the server's `wchp` lists them.
+pub(crate) async fn data_watchers_below(client: &Client, path: &str, n: usize) {
+    let prefix = format!("{}{path}", client.chroot().unwrap_or_default());
+    until_true(&format!("{n} watchers below {path}"), WAIT, || async {
+        let sessions: std::collections::BTreeSet<i64> =
+            crate::locks::watches_below(&prefix).await.into_values().flatten().collect();
+        sessions.len() >= n
+    })
+    .await;
 }
 
 /// Polls `condition` every 20 ms until it holds, at most `limit`.
@@ -171,7 +192,7 @@ async fn a_barrier_holds_waiters_until_removed() {
     assert!(began.elapsed() < Duration::from_secs(5));
 
     let waiter = tokio::spawn(async move { other.wait(WAIT).await });
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    watch_set(&zk[0], "/b", WatcherType::Data).await;
     assert!(!waiter.is_finished(), "waits while up");
     assert!(barrier.remove().await.unwrap(), "removed");
     assert!(within("the waiter", waiter).await.unwrap().unwrap(), "cleared");
@@ -194,7 +215,7 @@ async fn a_barrier_wait_rides_out_a_connection_loss() {
         let barrier = Barrier::new(&zk, "/b");
         tokio::spawn(async move { barrier.wait(WAIT).await })
     };
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    watch_set(&direct, "/b", WatcherType::Data).await;
     proxy.refuse();
     proxy.drop_connections();
     client_state(&zk, ClientState::Connecting).await;
@@ -212,7 +233,7 @@ async fn a_barrier_wait_fails_when_the_client_stops() {
         let barrier = Barrier::new(&zk[1], "/b");
         tokio::spawn(async move { barrier.wait(WAIT).await })
     };
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    watch_set(&zk[0], "/b", WatcherType::Data).await;
     let began = Instant::now();
     zk[1].stop().await.unwrap();
     assert_closed("wait on a stopped client", began, within("the waiter", waiter).await.unwrap());
@@ -233,7 +254,7 @@ async fn a_double_barrier_lets_participants_in_once_all_have_entered() {
         .cloned()
         .map(|b| tokio::spawn(async move { b.enter(WAIT).await }))
         .collect();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    data_watchers_below(&zk[0], "/db", 2).await;
     assert!(early.iter().all(|t| !t.is_finished()), "two of three wait");
     assert!(!barriers[0].participating());
     // The participants' nodes hold their identifiers.
@@ -278,7 +299,7 @@ async fn a_double_barrier_lets_participants_out_once_all_have_left() {
         .cloned()
         .map(|b| tokio::spawn(async move { b.leave(WAIT).await }))
         .collect();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    data_watchers_below(&zk[0], "/db", 2).await;
     assert!(early.iter().all(|t| !t.is_finished()), "two of three wait to leave");
     assert!(barriers[2].leave(WAIT).await.unwrap());
     for task in early {
@@ -348,7 +369,11 @@ fn blocking_barriers() {
         let other = zookit_recipes::blocking::Barrier::new(&zk[1], "/b");
         std::thread::spawn(move || other.wait(WAIT))
     };
-    std::thread::sleep(Duration::from_millis(200));
+    let deadline = Instant::now() + WAIT;
+    while !zk[0].check_watches("/b", WatcherType::Data).unwrap() {
+        assert!(Instant::now() < deadline, "the waiter's watch on /b");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert!(barrier.remove().unwrap());
     assert!(waiter.join().unwrap().unwrap());
 

@@ -273,7 +273,7 @@ async fn each_contender_watches_only_its_predecessor() {
 
 /// The watches the shared server holds on znodes below (or at) `prefix`:
 /// path → sessions (its `wchp` four-letter word).
-async fn watches_below(prefix: &str) -> BTreeMap<String, BTreeSet<i64>> {
+pub(crate) async fn watches_below(prefix: &str) -> BTreeMap<String, BTreeSet<i64>> {
     let dump =
         zookit::four_letter_word(shared().member_address(0), "wchp", WAIT).await.expect("wchp");
     let mut watches: BTreeMap<String, BTreeSet<i64>> = BTreeMap::new();

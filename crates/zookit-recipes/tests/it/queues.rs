@@ -7,11 +7,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use zookit::WatcherType;
 use zookit_recipes::{DEFAULT_PRIORITY, LockingQueue, Queue};
 
 use crate::barriers::{
     WAIT, assert_closed, blocking_sessions, dead_blocking_clients, dead_clients, expire, kids,
-    sessions, through_proxy, within,
+    sessions, through_proxy, watch_set, within,
 };
 
 fn text(value: Option<bytes::Bytes>) -> Option<String> {
@@ -132,7 +133,8 @@ async fn a_released_entry_goes_to_the_next_consumer() {
         let second = second.clone();
         tokio::spawn(async move { second.get(WAIT).await })
     };
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The waiting get watches the locks, to try again when one goes.
+    watch_set(&zk[0], "/lq/taken", WatcherType::Children).await;
     assert!(first.release().await.unwrap());
     assert!(!first.release().await.unwrap(), "nothing held");
     assert_eq!(
@@ -152,7 +154,7 @@ async fn put_all_is_all_or_nothing_and_get_waits_for_entries() {
         let consumer = consumer.clone();
         tokio::spawn(async move { consumer.get(WAIT).await })
     };
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    watch_set(&zk[0], "/lq/entries", WatcherType::Children).await;
     assert!(!waiting.is_finished(), "waits for an entry");
     producer.put_all(["x", "y", "z"], 5).await.unwrap();
     let got = text(within("the waiting get", waiting).await.unwrap().unwrap()).unwrap();
@@ -169,7 +171,8 @@ async fn put_all_is_all_or_nothing_and_get_waits_for_entries() {
     // One bad value fails the whole transaction: nothing is added.
     producer.put_all(Vec::<&[u8]>::new(), 5).await.unwrap();
     let too_big = vec![0u8; 2 << 20];
-    assert!(producer.put_all([&b"fine"[..], &too_big[..]], 5).await.is_err());
+    let err = producer.put_all([&b"fine"[..], &too_big[..]], 5).await.unwrap_err();
+    assert!(err.is_invalid_argument(), "refused before anything is sent: {err}");
     assert_eq!(producer.len().await.unwrap(), 0);
 }
 
@@ -220,7 +223,7 @@ async fn an_entry_whose_consumer_lost_its_session_is_consumed_once_by_another() 
         let other = other.clone();
         tokio::spawn(async move { other.get(WAIT).await })
     };
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    watch_set(&direct, "/lq/taken", WatcherType::Children).await;
     assert!(!waiting.is_finished());
 
     // Mid-item, the session is lost: its lock goes, the entry is free again.
@@ -308,7 +311,7 @@ async fn a_stopped_consumers_entry_is_free_at_once() {
         let other = other.clone();
         tokio::spawn(async move { other.get(WAIT).await })
     };
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    watch_set(&zk[1], "/lq/taken", WatcherType::Children).await;
     zk[0].stop().await.unwrap();
     let began = Instant::now();
     assert!(within("the other get", waiting).await.unwrap().unwrap().is_some());
@@ -326,7 +329,7 @@ async fn a_get_fails_when_the_client_stops_while_it_waits() {
         let queue = queue.clone();
         tokio::spawn(async move { queue.get(WAIT).await })
     };
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    watch_set(&zk[0], "/lq/entries", WatcherType::Children).await;
     let began = Instant::now();
     zk[0].stop().await.unwrap();
     assert_closed("get", began, within("the get", waiting).await.unwrap());

@@ -121,6 +121,14 @@ impl Client {
         self.run("removeWatches", path, async move { zk.remove_watches(&p, watcher_type).await })
     }
 
+    /// Whether the server holds a watch of `watcher_type` on the znode; see
+    /// [`crate::Client::check_watches`].
+    #[doc(alias("checkWatches"))]
+    pub fn check_watches(&self, path: &str, watcher_type: WatcherType) -> Result<bool> {
+        let (zk, p) = self.owned(path);
+        self.run("checkWatches", path, async move { zk.check_watches(&p, watcher_type).await })
+    }
+
     /// Adds credentials to the session; see [`crate::Client::add_auth`].
     pub fn add_auth(&self, scheme: &str, credential: impl AsRef<[u8]>) -> Result<()> {
         let (zk, scheme_owned) = self.owned(scheme);

@@ -1,6 +1,8 @@
 //! Persistent watches (`addWatch`) and removing watches.
 
-use zookit_proto::{AddWatchMode, AddWatchRequest, RemoveWatchesRequest, Request, WatcherType};
+use zookit_proto::{
+    AddWatchMode, AddWatchRequest, ErrorCode, RemoveWatchesRequest, Request, WatcherType,
+};
 
 use crate::session::watches::WatchKind;
 use crate::watch::PersistentWatch;
@@ -35,5 +37,23 @@ impl Client {
             watcher_type,
         });
         self.call("removeWatches", path, request).await.map(drop)
+    }
+
+    /// Whether the server holds a watch of `watcher_type` on the znode
+    /// (ZooKeeper's `checkWatches`): a way to know that a watch set by
+    /// another task is in place. ZooKeeper answers for every session's
+    /// watches, not only this one's. Child watches count too, which the
+    /// `wchp` and `wchc` four-letter words do not list.
+    #[doc(alias("checkWatches"))]
+    pub async fn check_watches(&self, path: &str, watcher_type: WatcherType) -> Result<bool> {
+        let request = Request::CheckWatches(RemoveWatchesRequest {
+            path: self.server_path("checkWatches", path)?,
+            watcher_type,
+        });
+        match self.call("checkWatches", path, request).await {
+            Ok(_) => Ok(true),
+            Err(err) if err.code() == Some(ErrorCode::NoWatcher) => Ok(false),
+            Err(err) => Err(err),
+        }
     }
 }

@@ -376,3 +376,23 @@ async fn dropping_the_last_client_handle_ends_its_watches() {
     assert_eq!(bounded("the end", persistent.next()).await, None);
     other.create("/missing", "").await.unwrap();
 }
+
+#[tokio::test]
+async fn check_watches_tells_whether_the_server_holds_a_watch() {
+    let (zk, other) = two_clients("check-watches").await;
+    other.create("/n", "").await.unwrap();
+    assert!(!zk.check_watches("/n", WatcherType::Children).await.unwrap(), "none yet");
+    let (_, _, watch) = zk.get_children_watch("/n").await.unwrap();
+    assert!(zk.check_watches("/n", WatcherType::Children).await.unwrap(), "set");
+    assert!(!zk.check_watches("/n", WatcherType::Data).await.unwrap(), "only a child watch");
+    // ZooKeeper answers for any session's watch.
+    assert!(other.check_watches("/n", WatcherType::Children).await.unwrap(), "any session's");
+    other.create("/n/c", "").await.unwrap();
+    assert_eq!(
+        bounded("the child watch", watch).await,
+        event(EventType::NodeChildrenChanged, "/n")
+    );
+    assert!(!zk.check_watches("/n", WatcherType::Children).await.unwrap(), "fired: gone");
+    let err = zk.check_watches("bad", WatcherType::Any).await.unwrap_err();
+    assert!(err.is_invalid_path(), "{err}");
+}

@@ -114,7 +114,8 @@ async fn snapshots_and_logs_give_back_the_same_tree() {
             }
             _ => {
                 // A failing write takes a zxid and changes nothing.
-                assert!(zk.create("/app", "again").await.is_err());
+                let err = zk.create("/app", "again").await.unwrap_err();
+                assert!(err.is_node_exists(), "{err}");
             }
         }
     }
