@@ -1,5 +1,6 @@
 //! The session handshake: the first frame each way on a new connection.
 
+use crate::redacted::Redacted;
 use std::fmt;
 
 use bytes::{Buf, BufMut, Bytes};
@@ -118,7 +119,7 @@ impl fmt::Debug for ConnectRequest {
             .field("last_zxid_seen", &self.last_zxid_seen)
             .field("timeout", &self.timeout)
             .field("session_id", &format_args!("{:#x}", self.session_id))
-            .field("passwd", &format_args!("<{} bytes redacted>", self.passwd.len()))
+            .field("passwd", &Redacted(self.passwd.len()))
             .field("read_only", &self.read_only)
             .finish()
     }
@@ -131,7 +132,7 @@ impl fmt::Debug for ConnectResponse {
             .field("protocol_version", &self.protocol_version)
             .field("timeout", &self.timeout)
             .field("session_id", &format_args!("{:#x}", self.session_id))
-            .field("passwd", &format_args!("<{} bytes redacted>", self.passwd.len()))
+            .field("passwd", &Redacted(self.passwd.len()))
             .field("read_only", &self.read_only)
             .finish()
     }

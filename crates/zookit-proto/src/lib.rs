@@ -62,6 +62,7 @@ mod jute;
 mod multi;
 mod opcode;
 mod path;
+mod redacted;
 mod request;
 mod response;
 mod watcher;

@@ -1,5 +1,6 @@
 //! Request bodies, and [`Request`], which pairs each with its opcode.
 
+use crate::redacted::Redacted;
 use std::fmt;
 
 use bytes::{BufMut, Bytes};
@@ -282,7 +283,7 @@ impl fmt::Debug for AuthPacket {
         f.debug_struct("AuthPacket")
             .field("auth_type", &self.auth_type)
             .field("scheme", &self.scheme)
-            .field("auth", &format_args!("<{} bytes redacted>", self.auth.len()))
+            .field("auth", &Redacted(self.auth.len()))
             .finish()
     }
 }
@@ -299,9 +300,7 @@ jute_record! {
 /// The token is a secret: `Debug` shows only its length.
 impl fmt::Debug for GetSaslRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GetSaslRequest")
-            .field("token", &format_args!("<{} bytes redacted>", self.token.len()))
-            .finish()
+        f.debug_struct("GetSaslRequest").field("token", &Redacted(self.token.len())).finish()
     }
 }
 

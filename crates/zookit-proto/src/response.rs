@@ -1,5 +1,6 @@
 //! Response bodies, and [`Response`], which decodes the body for an opcode.
 
+use crate::redacted::Redacted;
 use std::fmt;
 
 use bytes::{BufMut, Bytes};
@@ -147,9 +148,7 @@ jute_record! {
 /// The token is a secret: `Debug` shows only its length.
 impl fmt::Debug for SetSaslResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SetSaslResponse")
-            .field("token", &format_args!("<{} bytes redacted>", self.token.len()))
-            .finish()
+        f.debug_struct("SetSaslResponse").field("token", &Redacted(self.token.len())).finish()
     }
 }
 

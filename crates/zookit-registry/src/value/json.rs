@@ -1,9 +1,8 @@
 //! Node data: properties as zc.zk writes them to (and reads them from) a
 //! ZooKeeper node.
 
-use std::fmt::Write as _;
-
-use super::{Map, STRING_VALUE, Value, python_float_repr};
+use super::repr::write_number;
+use super::{Map, STRING_VALUE, Value};
 
 /// The separators of Python's `json.dumps`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -72,15 +71,7 @@ fn write_value(out: &mut String, value: &Value, style: JsonStyle) {
         Value::Null => out.push_str("null"),
         Value::Bool(true) => out.push_str("true"),
         Value::Bool(false) => out.push_str("false"),
-        Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
-            (Some(i), _, _) => {
-                let _ = write!(out, "{i}");
-            }
-            (None, Some(u), _) => {
-                let _ = write!(out, "{u}");
-            }
-            (None, None, f) => out.push_str(&python_float_repr(f.unwrap_or(f64::NAN))),
-        },
+        Value::Number(n) => write_number(out, n),
         Value::String(s) => write_string(out, s),
         Value::Array(items) => {
             let (item, _) = separators(style);

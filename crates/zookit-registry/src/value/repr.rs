@@ -27,15 +27,7 @@ fn write_repr(out: &mut String, value: &Value) {
         Value::Null => out.push_str("None"),
         Value::Bool(true) => out.push_str("True"),
         Value::Bool(false) => out.push_str("False"),
-        Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
-            (Some(i), _, _) => {
-                let _ = write!(out, "{i}");
-            }
-            (None, Some(u), _) => {
-                let _ = write!(out, "{u}");
-            }
-            (None, None, f) => out.push_str(&python_float_repr(f.unwrap_or(f64::NAN))),
-        },
+        Value::Number(n) => write_number(out, n),
         Value::String(s) => write_str_repr(out, s),
         Value::Array(items) => {
             out.push('[');
@@ -59,6 +51,20 @@ fn write_repr(out: &mut String, value: &Value) {
             }
             out.push('}');
         }
+    }
+}
+
+/// Writes a number as Python writes it: integers as they are, floats by
+/// their shortest repr (JSON and repr agree on numbers).
+pub(super) fn write_number(out: &mut String, n: &serde_json::Number) {
+    match (n.as_i64(), n.as_u64(), n.as_f64()) {
+        (Some(i), _, _) => {
+            let _ = write!(out, "{i}");
+        }
+        (None, Some(u), _) => {
+            let _ = write!(out, "{u}");
+        }
+        (None, None, f) => out.push_str(&python_float_repr(f.unwrap_or(f64::NAN))),
     }
 }
 
