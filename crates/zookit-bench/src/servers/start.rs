@@ -4,18 +4,24 @@
 //!
 //! The clock starts just before the process is spawned and stops when the
 //! first `getData("/")` is answered, through zookit's client in the
-//! harness, which connects as soon as the server accepts (retrying every
-//! 2 ms until then). Apache ZooKeeper is started once beforehand (its data
+//! harness. The client connects as soon as the server says it serves: the
+//! harness sends `srvr` every 2 ms, without waiting for the earlier ones
+//! (up to [`PROBES`] at once), until an answer has a `Mode:` line.
+//! (Waiting for each answer instead measures the harness's patience:
+//! Apache ZooKeeper accepts connections some time before it serves, and
+//! what is sent on them then waits; a handshake, for the client's connect
+//! timeout.) Apache ZooKeeper is started once beforehand (its data
 //! directory made; not timed), then stopped, and each timed start is a
 //! start of that member again (its data: an empty tree). The embedded
 //! server starts on a fresh data directory each time. The memory is read
 //! after the first answer, the session closed and a rest of
 //! [`IDLE_REST`].
 
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use serde::Serialize;
-use zookit::RetryPolicy;
 
 use super::Server;
 use crate::embedded::EmbeddedServer;
@@ -24,6 +30,10 @@ use crate::{Error, Result, apache, process};
 
 /// How long a started server rests before its memory is read.
 pub const IDLE_REST: Duration = Duration::from_secs(1);
+/// How often the harness asks a starting server whether it serves.
+const POLL: Duration = Duration::from_millis(2);
+/// The most `srvr` probes waiting for an answer at once.
+const PROBES: usize = 100;
 /// The longest a start may take until the first answer.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -90,18 +100,26 @@ pub fn run(config: &Config) -> Result<Vec<StartSample>> {
 /// Connects to `hosts` as soon as it accepts, reads `/`, closes the
 /// session: the milliseconds from `started` to the answer.
 async fn first_answer(hosts: &str, started: Instant) -> Result<f64> {
-    let retry = RetryPolicy::new()
-        .max_tries(None)
-        .delay(Duration::from_millis(2))
-        .backoff(1.0)
-        .max_jitter(0.0)
-        .max_delay(Duration::from_millis(2));
+    let addr: SocketAddr =
+        hosts.parse().map_err(|_| Error::msg(format!("not an address: {hosts}")))?;
     let answered = tokio::time::timeout(START_TIMEOUT, async {
-        let client = zookit::Client::builder(hosts)
-            .connection_retry(retry)
-            .connection_timeout(START_TIMEOUT)
-            .connect()
-            .await?;
+        let serving = |addr| async move {
+            let answer = zookit::four_letter_word(addr, "srvr", START_TIMEOUT).await;
+            answer.is_ok_and(|a| a.contains("Mode:"))
+        };
+        let mut probes = FuturesUnordered::new();
+        let mut poll = tokio::time::interval(POLL);
+        loop {
+            tokio::select! {
+                _ = poll.tick() => if probes.len() < PROBES {
+                    probes.push(serving(addr));
+                },
+                Some(true) = probes.next() => break,
+            }
+        }
+        drop(probes);
+        let client =
+            zookit::Client::builder(hosts).connection_timeout(START_TIMEOUT).connect().await?;
         client.get("/").await?;
         let elapsed = started.elapsed();
         client.close().await?;
