@@ -540,14 +540,23 @@ impl Report {
                 let _ = writeln!(out, "latency server: {server}");
             }
         }
-        let _ = writeln!(
-            out,
-            "medians over {} rounds; ±%: half the rounds' range; ratios: medians of the rounds' paired ratios\n\
-             idle client: resident memory of the client process with the watches set, and its growth over the process before the client was made",
-            self.rounds
-        );
+        if !self.cases.is_empty() {
+            let _ = writeln!(
+                out,
+                "medians over {} rounds; ±%: half the rounds' range; ratios: medians of the rounds' paired ratios\n\
+                 idle client: resident memory of the client process with the watches set, and its growth over the process before the client was made",
+                self.rounds
+            );
+        }
         if let Some(servers) = &self.servers {
             let _ = writeln!(out, "\n{}", servers.table());
+            let _ = writeln!(
+                out,
+                "server comparison: {} rounds, medians; emb÷Ap ops/s: medians of the rounds' paired ratios; \
+                 server CPU: utime + stime of the server process over every run (connecting and warm-up \
+                 included) ÷ the requests sent",
+                self.rounds
+            );
         }
         for (peer, why) in &self.skipped {
             let _ = writeln!(out, "skipped {peer}: {why}");

@@ -5,17 +5,23 @@
 //! flight), then the server process's `VmRSS` read once it has settled.
 //!
 //! "Settled": read every second until two readings in a row differ by
-//! less than 1%, at most [`SETTLE_LIMIT`]. The JVM's heap cannot be
-//! collected from outside (no `System.gc()`), and with `-Xms1g` G1 keeps
-//! the pages it has touched: its figure is the heap as the creates left
-//! it, which is what a server holding that data occupies.
+//! less than 1%, at most [`SETTLE_LIMIT`]. The harness cannot call the
+//! JVM's `System.gc()`, and with `-Xms1g` G1 keeps the pages it has
+//! touched: Apache ZooKeeper's figure is its process as the creates left
+//! it, garbage included, which is what a server holding that data
+//! occupies with these JVM options. For scale, the harness then asks the
+//! JVM for a full collection with `jcmd PID GC.run` (if `jcmd` is there)
+//! and reports the heap still in use after it (`GC.heap_info`): the live
+//! data, without the JVM's own memory; it judges nothing on it.
 
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use serde::Serialize;
 
 use super::{Running, Server};
+use crate::child::run_bounded;
 use crate::plan::Config;
 use crate::{Job, Result, Workload};
 
@@ -23,6 +29,8 @@ use crate::{Job, Result, Workload};
 const WINDOW: usize = 1_000;
 /// The longest wait for the memory to settle.
 pub const SETTLE_LIMIT: Duration = Duration::from_secs(30);
+/// The longest a `jcmd` may take.
+const JCMD_TIMEOUT: Duration = Duration::from_secs(120);
 /// The parent of the parents.
 const ROOT: &str = "/zkb/m";
 
@@ -41,6 +49,10 @@ pub struct MillionSample {
     pub rss_kb: u64,
     /// Seconds waited for it to settle.
     pub settle_s: f64,
+    /// Apache ZooKeeper only: its Java heap in use after a full collection
+    /// asked for with `jcmd`, KiB (`None` without `jcmd`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live_heap_kb: Option<u64>,
 }
 
 /// Fills each server in turn and reads its memory.
@@ -53,7 +65,10 @@ pub fn run(config: &Config) -> Result<Vec<MillionSample>> {
             config.sizes.million_nodes
         );
         let running = Running::start(server, config, "million")?;
-        let sample = runtime.block_on(fill(config, &running))?;
+        let mut sample = runtime.block_on(fill(config, &running))?;
+        if server == Server::Apache {
+            sample.live_heap_kb = live_heap_kb(running.pid()?);
+        }
         eprintln!(
             "zookit-bench: {server}: {:.0} creates/s; {} KiB before, {} KiB with the znodes \
              (settled in {:.0} s)",
@@ -108,5 +123,40 @@ async fn fill(config: &Config, running: &Running) -> Result<MillionSample> {
         base_rss_kb,
         rss_kb,
         settle_s: settling.elapsed().as_secs_f64(),
+        live_heap_kb: None,
     })
+}
+
+/// The heap in use of the JVM `pid` after a full collection, KiB, asked
+/// of `jcmd`; `None` if it cannot say.
+fn live_heap_kb(pid: u32) -> Option<u64> {
+    let jcmd = |what: &str| {
+        let mut command = Command::new("jcmd");
+        command.args([pid.to_string().as_str(), what]);
+        run_bounded(command, JCMD_TIMEOUT).ok().filter(|o| o.success).map(|o| o.stdout)
+    };
+    jcmd("GC.run")?;
+    parse_heap_used_kb(&jcmd("GC.heap_info")?)
+}
+
+/// The `used` of the heap line of `GC.heap_info`, such as
+/// ` garbage-first heap   total 1048576K, used 412345K [0x...`.
+fn parse_heap_used_kb(info: &str) -> Option<u64> {
+    let line = info.lines().find(|l| l.contains(" heap ") && l.contains("used "))?;
+    let used = &line[line.find("used ")? + 5..];
+    used[..used.find('K')?].trim().parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_heap_in_use_of_heap_info() {
+        let info = "4242:\n garbage-first heap   total 1048576K, used 412345K [0x00000000c0000000, \
+                    0x0000000100000000)\n  region size 1024K, 5 young (5120K), 0 survivors (0K)\n \
+                    Metaspace       used 20480K, committed 20736K, reserved 1114112K\n";
+        assert_eq!(parse_heap_used_kb(info), Some(412_345));
+        assert_eq!(parse_heap_used_kb("4242:\nno such command"), None);
+    }
 }

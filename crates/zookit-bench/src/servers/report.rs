@@ -318,6 +318,16 @@ impl ServerReport {
         if let Some(rss) = self.million_rss_kb() {
             let _ = writeln!(out, "memory with the znodes, embedded ÷ Apache: {:.3}x", rss.ratio);
         }
+        for s in &self.million {
+            if let Some(kb) = s.live_heap_kb {
+                let _ = writeln!(
+                    out,
+                    "  for scale: {}'s Java heap in use after a full collection (jcmd GC.run): {:.1} MiB",
+                    s.server,
+                    kb as f64 / 1024.0
+                );
+            }
+        }
         out
     }
 }
