@@ -1,7 +1,7 @@
 //! A whole run: one real Apache ZooKeeper, the fixtures, every case for
 //! every peer, round after round (so that machine noise hits every peer
 //! alike); then the comparison of the embedded server with Apache
-//! ZooKeeper ([`servers`](crate::servers)); then the report.
+//! ZooKeeper ([`servers`]); then the report.
 
 use std::collections::BTreeMap;
 use std::process::Command;

@@ -6,7 +6,7 @@
 //! first `getData("/")` is answered, through zookit's client in the
 //! harness. The client connects as soon as the server says it serves: the
 //! harness sends `srvr` every 2 ms, without waiting for the earlier ones
-//! (up to [`PROBES`] at once), until an answer has a `Mode:` line.
+//! (up to 100 at once), until an answer has a `Mode:` line.
 //! (Waiting for each answer instead measures the harness's patience:
 //! Apache ZooKeeper accepts connections some time before it serves, and
 //! what is sent on them then waits; a handshake, for the client's connect
