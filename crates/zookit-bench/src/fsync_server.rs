@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use zookit_testing::Ensemble;
 
-use crate::harness::SERVER_JVM_OPTIONS;
+use crate::apache;
 use crate::{Error, Result};
 
 /// File systems in memory, where an fsync costs nothing.
@@ -40,8 +40,7 @@ impl FsyncServer {
                 mount.point.display()
             )));
         }
-        let ensemble = Ensemble::builder()
-            .jvm_options(SERVER_JVM_OPTIONS)
+        let ensemble = apache::builder()
             .system_property("zookeeper.forceSync", "yes")
             .parent_dir(parent)
             .start()?;

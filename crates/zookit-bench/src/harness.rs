@@ -1,25 +1,25 @@
 //! A whole run: one real Apache ZooKeeper, the fixtures, every case for
 //! every peer, round after round (so that machine noise hits every peer
-//! alike), then the report.
+//! alike); then the comparison of the embedded server with Apache
+//! ZooKeeper ([`servers`]); then the report.
 
 use std::collections::BTreeMap;
 use std::process::Command;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
-
-use zookit_testing::Ensemble;
 
 use crate::child::{Launcher, run_driver};
 use crate::fixtures::Fixtures;
 use crate::fsync_server::FsyncServer;
 use crate::peers::java::JavaDriver;
 use crate::peers::kazoo::Kazoo;
-use crate::plan::{Case, Config, DATA};
-use crate::report::{Failure, Report, Sample, judge, summarize};
-use crate::{Job, Peer, Result, Workload};
+use crate::plan::{Case, Config};
+use crate::report::{Report, Sample, judge, summarize};
+use crate::servers::warm_up;
+use crate::summary::Failure;
+use crate::{Job, Peer, Result, Workload, apache, servers};
 
-/// The server's JVM options: full JIT (tiered up to C2), a fixed heap.
-/// (The test default stops at C1 for fast starts.)
-pub const SERVER_JVM_OPTIONS: [&str; 3] = ["-XX:+UseG1GC", "-Xms1g", "-Xmx1g"];
+/// The name under which a missing embedded server is reported skipped.
+pub const EMBEDDED_SKIP: &str = "embedded server";
 
 /// The peers that can run, with how to start them.
 struct Drivers<'a> {
@@ -44,15 +44,75 @@ impl Drivers<'_> {
 /// output, writes the JSON, and returns the report.
 pub fn run(config: &Config, launcher: &Launcher, command: &str) -> Result<Report> {
     let started = Instant::now();
-    eprintln!("zookit-bench: starting Apache ZooKeeper ({})", SERVER_JVM_OPTIONS.join(" "));
-    let server = Ensemble::builder().jvm_options(SERVER_JVM_OPTIONS).start()?;
-    let hosts = server.connect_string();
-    let version = server
-        .four_letter(0, "srvr")
-        .ok()
-        .and_then(|s| s.lines().next().map(str::to_owned))
-        .unwrap_or_default();
     let mut skipped = BTreeMap::new();
+    let cases = config.cases();
+    let clients = if cases.is_empty() {
+        Clients::default()
+    } else {
+        self::clients(config, launcher, &cases, &mut skipped)?
+    };
+    let mut targets = judge(&cases, &clients.samples);
+    let mut failures = clients.failures;
+    let servers = if config.server_workloads.is_empty() {
+        None
+    } else if !config.zookit_binary.is_file() {
+        let why = format!(
+            "no zookit executable at {} (cargo build --release -p zookit-cli)",
+            config.zookit_binary.display()
+        );
+        eprintln!("zookit-bench: the server comparison SKIPPED: {why}");
+        skipped.insert(EMBEDDED_SKIP.to_owned(), why);
+        None
+    } else {
+        let report = servers::run(config, launcher)?;
+        targets.extend(report.judge());
+        failures.extend(report.failures.iter().cloned());
+        Some(report)
+    };
+    let report = Report {
+        command: command.to_owned(),
+        finished_unix: SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
+        server: clients.server,
+        fsync_server: clients.fsync_server,
+        skipped,
+        rounds: config.rounds,
+        sizes: config.sizes.clone(),
+        cases: summarize(&cases, &clients.samples),
+        servers,
+        targets,
+        failures,
+    };
+    report.write_json(&config.results)?;
+    println!("{}", report.table());
+    eprintln!(
+        "zookit-bench: done in {:.0} s; results in {}",
+        started.elapsed().as_secs_f64(),
+        config.results.display()
+    );
+    Ok(report)
+}
+
+/// What the clients' comparison produced.
+#[derive(Default)]
+struct Clients {
+    server: String,
+    fsync_server: Option<String>,
+    samples: Vec<Sample>,
+    failures: Vec<Failure>,
+}
+
+/// The clients' comparison: `cases` for every peer on one Apache
+/// ZooKeeper (and the latency cases on one with fsync on).
+fn clients(
+    config: &Config,
+    launcher: &Launcher,
+    cases: &[Case],
+    skipped: &mut BTreeMap<String, String>,
+) -> Result<Clients> {
+    eprintln!("zookit-bench: starting Apache ZooKeeper ({})", apache::JVM_OPTIONS.join(" "));
+    let server = apache::builder().start()?;
+    let hosts = server.connect_string();
+    let version = apache::version(&server);
     let wanted = |peer| config.peers.contains(&peer);
     let kazoo = if wanted(Peer::Kazoo) {
         eprintln!("zookit-bench: kazoo virtualenv at {}", config.venv.display());
@@ -87,7 +147,6 @@ pub fn run(config: &Config, launcher: &Launcher, command: &str) -> Result<Report
     let fixtures = Fixtures::prepare(&hosts, config)?;
     let tree_file = fixtures.tree_file.display().to_string();
 
-    let cases = config.cases();
     if cases.iter().any(|case| !case.workload.is_latency()) {
         warm_up(config, launcher, &hosts, config.sizes.server_warmup)?;
     }
@@ -106,7 +165,7 @@ pub fn run(config: &Config, launcher: &Launcher, command: &str) -> Result<Report
     let mut samples = Vec::new();
     let mut failures = Vec::new();
     for round in 0..config.rounds {
-        for case in &cases {
+        for case in cases {
             let peers: Vec<Peer> = config
                 .peers
                 .iter()
@@ -170,46 +229,12 @@ pub fn run(config: &Config, launcher: &Launcher, command: &str) -> Result<Report
         None => None,
     };
 
-    let results = summarize(&cases, &samples);
-    let targets = judge(&cases, &samples);
-    let report = Report {
-        command: command.to_owned(),
-        finished_unix: SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
-        server: format!("{version}; JVM options {}", SERVER_JVM_OPTIONS.join(" ")),
+    Ok(Clients {
+        server: format!("{version}; JVM options {}", apache::JVM_OPTIONS.join(" ")),
         fsync_server,
-        skipped,
-        rounds: config.rounds,
-        sizes: config.sizes.clone(),
-        cases: results,
-        targets,
+        samples,
         failures,
-    };
-    report.write_json(&config.results)?;
-    println!("{}", report.table());
-    eprintln!(
-        "zookit-bench: done in {:.0} s; results in {}",
-        started.elapsed().as_secs_f64(),
-        config.results.display()
-    );
-    Ok(report)
-}
-
-/// Warms the server at `hosts` up (its JIT) with `requests` pipelined gets,
-/// then as many sets, unless `requests` is 0.
-fn warm_up(config: &Config, launcher: &Launcher, hosts: &str, requests: u64) -> Result<()> {
-    if requests == 0 {
-        return Ok(());
-    }
-    eprintln!("zookit-bench: warming the server at {hosts} up");
-    for workload in [Workload::PipelinedGet, Workload::PipelinedSet] {
-        let mut job = Job::new(Peer::Zookit.name(), workload, hosts);
-        job.path = DATA.to_owned();
-        job.nodes = config.sizes.data_nodes;
-        job.count = requests;
-        job.window = 1000;
-        run_driver(launcher.command(&job), config.job_timeout)?;
-    }
-    Ok(())
+    })
 }
 
 /// Runs `peer`'s `job`, with its scratch node made before and removed

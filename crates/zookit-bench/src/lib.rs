@@ -11,7 +11,7 @@
 //! # How it measures
 //!
 //! - **One server**, started by `zookit-testing` with full-JIT JVM options
-//!   ([`harness::SERVER_JVM_OPTIONS`]) and warmed up before the first
+//!   ([`apache::JVM_OPTIONS`]) and warmed up before the first
 //!   measurement; and for the latency workloads a second one with fsync
 //!   on, its transaction log on a disk ([`fsync_server`]).
 //! - **Every run in a process of its own**: the Rust clients in this
@@ -25,10 +25,19 @@
 //! - **Warm-ups**: every run warms up before measuring (Java with a run as
 //!   large as the measured one, for its JIT).
 //!
-//! The workloads are described on [`Workload`]; the sizes are
-//! [`plan::Sizes::full`].
+//! - **The embedded server against Apache ZooKeeper** ([`servers`]):
+//!   `zookit serve` in a process of its own ([`embedded`]) and Apache
+//!   ZooKeeper, driven by the same Rust clients in one interleaved run;
+//!   each server process's CPU time and memory read from `/proc`
+//!   ([`process`]); its start to the first answer; its memory with a
+//!   million znodes.
+//!
+//! The workloads are described on [`Workload`] and
+//! [`plan::ServerWorkload`]; the sizes are [`plan::Sizes::full`].
 
+pub mod apache;
 pub mod child;
+pub mod embedded;
 mod error;
 pub mod fixtures;
 pub mod fsync_server;
@@ -38,7 +47,10 @@ pub mod latency;
 pub mod measure;
 pub mod peers;
 pub mod plan;
+pub mod process;
 pub mod report;
+pub mod servers;
+pub mod summary;
 
 pub use error::{Context, Error, Result};
 pub use job::{Job, Workload};

@@ -87,10 +87,7 @@ pub fn process_cpu() -> Result<Duration> {
 /// The resident memory of this process, in KiB (`VmRSS`).
 pub fn rss_kb() -> Result<u64> {
     let status = std::fs::read_to_string("/proc/self/status")?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+    crate::process::parse_rss_kb(&status)
         .ok_or_else(|| crate::Error::msg("no VmRSS in /proc/self/status"))
 }
 

@@ -1,5 +1,6 @@
 //! What a run measures: the sizes, the cases (a workload, with its window
-//! for the pipelined ones), and each peer's job for a case.
+//! for the pipelined ones), each peer's job for a case, and the parts of
+//! the comparison of the servers.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -7,7 +8,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::{Job, Peer, Workload};
+use crate::{Job, Peer, Result, Workload};
 
 /// Where the fixtures live on the server.
 pub const ROOT: &str = "/zkb";
@@ -61,6 +62,15 @@ pub struct Sizes {
     /// The same, for the server with fsync on (which the latency workloads
     /// use).
     pub fsync_server_warmup: u64,
+    /// Requests in flight of the pipelined cases of the server comparison.
+    pub server_windows: Vec<u64>,
+    /// Starts of each server (start to first answer, idle memory).
+    pub server_starts: u32,
+    /// Znodes of 100 bytes created before each server's memory is read.
+    pub million_nodes: u64,
+    /// Their parents (each with `million_nodes / million_parents`
+    /// children).
+    pub million_parents: u64,
 }
 
 impl Sizes {
@@ -84,6 +94,10 @@ impl Sizes {
             idle_watches: 10_000,
             server_warmup: 300_000,
             fsync_server_warmup: 100_000,
+            server_windows: vec![1_000],
+            server_starts: 5,
+            million_nodes: 1_000_000,
+            million_parents: 1_000,
         }
     }
 
@@ -108,6 +122,10 @@ impl Sizes {
             idle_watches: 50,
             server_warmup: 0,
             fsync_server_warmup: 0,
+            server_windows: vec![50],
+            server_starts: 1,
+            million_nodes: 2_000,
+            million_parents: 10,
         }
     }
 
@@ -130,6 +148,11 @@ pub struct Config {
     pub peers: Vec<Peer>,
     /// The workloads to run (all by default).
     pub workloads: Vec<Workload>,
+    /// The parts of the server comparison to run (all by default).
+    pub server_workloads: Vec<ServerWorkload>,
+    /// The `zookit` executable whose `serve` is compared with Apache
+    /// ZooKeeper.
+    pub zookit_binary: PathBuf,
     /// Where the tree text and the compiled Java driver go.
     pub work_dir: PathBuf,
     /// The virtualenv with kazoo (made if missing).
@@ -152,6 +175,8 @@ impl Config {
             rounds: 3,
             peers: Peer::ALL.to_vec(),
             workloads: Workload::ALL.to_vec(),
+            server_workloads: ServerWorkload::ALL.to_vec(),
+            zookit_binary: crate::embedded::release_binary(),
             work_dir: target.join("bench"),
             venv: crate::venv_dir(),
             results: target.join("bench-results.json"),
@@ -161,13 +186,16 @@ impl Config {
     }
 
     /// The smoke test's run: tiny sizes, one round, results in `work_dir`,
-    /// the virtualenv at `venv` (shared with the benchmark).
-    pub fn smoke(work_dir: PathBuf, venv: PathBuf) -> Self {
+    /// the virtualenv at `venv` (shared with the benchmark), the server
+    /// `zookit_binary`.
+    pub fn smoke(work_dir: PathBuf, venv: PathBuf, zookit_binary: PathBuf) -> Self {
         Config {
             sizes: Sizes::smoke(),
             rounds: 1,
             peers: Peer::ALL.to_vec(),
             workloads: Workload::ALL.to_vec(),
+            server_workloads: ServerWorkload::ALL.to_vec(),
+            zookit_binary,
             results: work_dir.join("bench-results.json"),
             work_dir,
             venv,
@@ -198,6 +226,41 @@ impl Config {
             .map(Case::new),
         );
         cases.retain(|case| self.workloads.contains(&case.workload));
+        cases
+    }
+
+    /// Keeps only the workloads named in `names` (comma-separated): the
+    /// clients' [`Workload`]s, the server comparison's
+    /// [`ServerWorkload`]s, and `server` for all of the latter.
+    pub fn select_workloads(&mut self, names: &str) -> Result<()> {
+        self.workloads.clear();
+        self.server_workloads.clear();
+        for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            if name == "server" {
+                self.server_workloads.extend(ServerWorkload::ALL);
+            } else if let Some(part) = ServerWorkload::from_name(name) {
+                self.server_workloads.push(part);
+            } else {
+                self.workloads.push(Workload::from_name(name)?);
+            }
+        }
+        self.server_workloads.sort();
+        self.server_workloads.dedup();
+        Ok(())
+    }
+
+    /// The throughput cases of the server comparison, in report order.
+    pub fn server_cases(&self) -> Vec<Case> {
+        let mut cases = Vec::new();
+        for part in &self.server_workloads {
+            match part.throughput() {
+                Some(workload) if workload.is_pipelined() => cases.extend(
+                    self.sizes.server_windows.iter().map(|&w| Case { workload, window: Some(w) }),
+                ),
+                Some(workload) => cases.push(Case::new(workload)),
+                None => {}
+            }
+        }
         cases
     }
 
@@ -315,6 +378,61 @@ impl fmt::Display for Case {
     }
 }
 
+/// The parts of the comparison of the embedded server (`zookit serve`)
+/// with Apache ZooKeeper, as `ZOOKIT_BENCH_WORKLOADS` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ServerWorkload {
+    /// Pipelined gets through each client, against each server.
+    PipelinedGet,
+    /// Pipelined sets through each client, against each server.
+    PipelinedSet,
+    /// The 8-session mix through each client, against each server.
+    Parallel,
+    /// From starting the server's process to its first answer, and its
+    /// resident memory once idle.
+    Start,
+    /// The resident memory with a million 100-byte znodes.
+    Million,
+}
+
+impl ServerWorkload {
+    /// Every part, in report order.
+    pub const ALL: [ServerWorkload; 5] = [
+        ServerWorkload::PipelinedGet,
+        ServerWorkload::PipelinedSet,
+        ServerWorkload::Parallel,
+        ServerWorkload::Start,
+        ServerWorkload::Million,
+    ];
+
+    /// Its name in `ZOOKIT_BENCH_WORKLOADS`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ServerWorkload::PipelinedGet => "server_pipelined_get",
+            ServerWorkload::PipelinedSet => "server_pipelined_set",
+            ServerWorkload::Parallel => "server_parallel",
+            ServerWorkload::Start => "server_start",
+            ServerWorkload::Million => "server_million",
+        }
+    }
+
+    /// The part called `name`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|w| w.name() == name)
+    }
+
+    /// The clients' workload it runs against both servers, if it is a
+    /// throughput part.
+    pub fn throughput(self) -> Option<Workload> {
+        match self {
+            ServerWorkload::PipelinedGet => Some(Workload::PipelinedGet),
+            ServerWorkload::PipelinedSet => Some(Workload::PipelinedSet),
+            ServerWorkload::Parallel => Some(Workload::Parallel),
+            ServerWorkload::Start | ServerWorkload::Million => None,
+        }
+    }
+}
+
 /// The tree text of `sizes`: `tree_top` services with properties, each
 /// with `tree_children` nodes whose properties come to about 100 bytes of
 /// JSON.
@@ -332,4 +450,25 @@ pub fn tree_text(sizes: &Sizes) -> String {
         }
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workloads_are_selected_by_name_and_server_selects_the_whole_comparison() {
+        let mut config = Config::full(PathBuf::from("/tmp"));
+        config.select_workloads("server").unwrap();
+        assert!(config.workloads.is_empty());
+        assert_eq!(config.server_workloads, ServerWorkload::ALL);
+        let cases = config.server_cases();
+        assert_eq!(cases.len(), 3, "{cases:?}");
+        assert_eq!(cases[2], Case::new(Workload::Parallel));
+        config.select_workloads("server_million, latency_get").unwrap();
+        assert_eq!(config.workloads, [Workload::LatencyGet]);
+        assert_eq!(config.server_workloads, [ServerWorkload::Million]);
+        assert!(config.server_cases().is_empty());
+        assert!(config.select_workloads("server_nope").is_err());
+    }
 }

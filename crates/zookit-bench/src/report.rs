@@ -10,6 +10,9 @@ use serde::Serialize;
 use crate::latency::Latency;
 use crate::measure::Outcome;
 use crate::plan::{Case, Sizes};
+use crate::servers::report::ServerReport;
+pub use crate::summary::{Failure, Target};
+use crate::summary::{median, median_u64, thousands as ops};
 use crate::{Peer, Result, Workload};
 
 /// One measured run.
@@ -37,19 +40,6 @@ impl Sample {
     pub fn same_run_as(&self, other: &Sample) -> bool {
         self.round == other.round && self.repeat == other.repeat
     }
-}
-
-/// A run that failed.
-#[derive(Debug, Clone, Serialize)]
-pub struct Failure {
-    /// The case.
-    pub case: String,
-    /// The peer.
-    pub peer: String,
-    /// The round.
-    pub round: u32,
-    /// What went wrong.
-    pub error: String,
 }
 
 /// A peer's results for one case: medians over the rounds.
@@ -120,17 +110,6 @@ impl CaseResult {
     }
 }
 
-/// A target of the issue, met or not.
-#[derive(Debug, Clone, Serialize)]
-pub struct Target {
-    /// The target.
-    pub target: String,
-    /// Met (`None`: a peer it needs did not run).
-    pub met: Option<bool>,
-    /// The numbers behind it.
-    pub detail: String,
-}
-
 /// The results of a run.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -151,26 +130,13 @@ pub struct Report {
     pub sizes: Sizes,
     /// The results, in case order.
     pub cases: Vec<CaseResult>,
+    /// The embedded server against Apache ZooKeeper, if it ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub servers: Option<ServerReport>,
     /// The targets.
     pub targets: Vec<Target>,
     /// Runs that failed.
     pub failures: Vec<Failure>,
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    if values.is_empty() {
-        return 0.0;
-    }
-    values.sort_by(f64::total_cmp);
-    let mid = values.len() / 2;
-    if values.len() % 2 == 1 { values[mid] } else { (values[mid - 1] + values[mid]) / 2.0 }
-}
-
-fn median_u64(values: Vec<u64>) -> Option<u64> {
-    if values.is_empty() {
-        return None;
-    }
-    Some(median(values.into_iter().map(|v| v as f64).collect()).round() as u64)
 }
 
 /// The median over the rounds of `metric(a) / metric(b)`, each round's
@@ -331,19 +297,6 @@ pub fn summarize(cases: &[Case], samples: &[Sample]) -> Vec<CaseResult> {
             }
         })
         .collect()
-}
-
-fn ops(value: f64) -> String {
-    let whole = value.round() as u64;
-    let digits = whole.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// How far zookit's p99 latency may be above the best peer's.
@@ -587,12 +540,24 @@ impl Report {
                 let _ = writeln!(out, "latency server: {server}");
             }
         }
-        let _ = writeln!(
-            out,
-            "medians over {} rounds; ±%: half the rounds' range; ratios: medians of the rounds' paired ratios\n\
-             idle client: resident memory of the client process with the watches set, and its growth over the process before the client was made",
-            self.rounds
-        );
+        if !self.cases.is_empty() {
+            let _ = writeln!(
+                out,
+                "medians over {} rounds; ±%: half the rounds' range; ratios: medians of the rounds' paired ratios\n\
+                 idle client: resident memory of the client process with the watches set, and its growth over the process before the client was made",
+                self.rounds
+            );
+        }
+        if let Some(servers) = &self.servers {
+            let _ = writeln!(out, "\n{}", servers.table());
+            let _ = writeln!(
+                out,
+                "server comparison: {} rounds, medians; emb÷Ap ops/s: medians of the rounds' paired ratios; \
+                 server CPU: utime + stime of the server process over every run (connecting and warm-up \
+                 included) ÷ the requests sent",
+                self.rounds
+            );
+        }
         for (peer, why) in &self.skipped {
             let _ = writeln!(out, "skipped {peer}: {why}");
         }

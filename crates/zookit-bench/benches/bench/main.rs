@@ -10,7 +10,11 @@
 //! `sequential`, `pipelined_get`, `pipelined_set`, `latency_get`,
 //! `latency_set`, `parallel`,
 //! `watch_fanout`, `tree_export`, `tree_import`, `connect`,
-//! `idle_watches`).
+//! `idle_watches`; and the comparison of the embedded server with Apache
+//! ZooKeeper: `server_pipelined_get`, `server_pipelined_set`,
+//! `server_parallel`, `server_start`, `server_million`, or `server` for
+//! all five). `ZOOKIT_BENCH_ZOOKIT` names the `zookit` executable whose
+//! `serve` is compared (default: `target/release/zookit`).
 
 mod zkclient;
 
@@ -18,7 +22,7 @@ use std::process::ExitCode;
 
 use zookit_bench::child::{self, Launcher};
 use zookit_bench::plan::Config;
-use zookit_bench::{Peer, Result, Workload, harness};
+use zookit_bench::{Peer, Result, harness};
 
 fn main() -> ExitCode {
     let result = match child::job_from_env() {
@@ -51,10 +55,7 @@ fn bench() -> Result<()> {
             .collect::<Result<_>>()?;
     }
     if let Ok(workloads) = std::env::var("ZOOKIT_BENCH_WORKLOADS") {
-        config.workloads = workloads
-            .split(',')
-            .map(|name| Workload::from_name(name.trim()))
-            .collect::<Result<_>>()?;
+        config.select_workloads(&workloads)?;
     }
     let launcher = Launcher::this_executable(Vec::<String>::new(), Some(zkclient::run))?;
     let report = harness::run(&config, &launcher, "cargo bench -p zookit-bench")?;

@@ -8,8 +8,12 @@
 #[path = "../../benches/bench/zkclient.rs"]
 mod zkclient;
 
+use std::path::PathBuf;
 use zookit_bench::child::{self, Launcher};
+
+use zookit_bench::embedded;
 use zookit_bench::plan::Config;
+use zookit_bench::servers::Server;
 use zookit_bench::{Peer, Workload, harness};
 
 /// The test a child process of the harness runs: the job in
@@ -22,10 +26,27 @@ fn child_entry() {
     }
 }
 
+/// The `zookit` executable whose `serve` the server comparison runs:
+/// `$ZOOKIT_BENCH_ZOOKIT`, else the newer of the debug and release builds
+/// in the target directory (`cargo test --workspace` builds the debug one).
+fn zookit_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os(embedded::BINARY_ENV) {
+        return path.into();
+    }
+    let target = zookit_bench::target_dir();
+    let modified = |p: &PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    ["debug", "release"]
+        .map(|profile| target.join(profile).join("zookit"))
+        .into_iter()
+        .max_by_key(modified)
+        .unwrap_or_else(embedded::release_binary)
+}
+
 #[test]
 fn every_workload_runs_for_every_peer() {
     let work_dir = tempfile::tempdir().expect("a temporary directory");
-    let config = Config::smoke(work_dir.path().to_path_buf(), zookit_bench::venv_dir());
+    let config =
+        Config::smoke(work_dir.path().to_path_buf(), zookit_bench::venv_dir(), zookit_binary());
     let launcher = Launcher::this_executable(
         ["child_entry", "--exact", "--nocapture", "--test-threads=1"],
         Some(zkclient::run),
@@ -60,6 +81,34 @@ fn every_workload_runs_for_every_peer() {
         if case.workload.is_latency() {
             assert!(result.zookit_p99_to_best.is_some(), "{case}: {result:?}");
         }
+    }
+    // The comparison of the embedded server with Apache ZooKeeper.
+    match &report.servers {
+        Some(servers) => {
+            let cases = config.server_cases();
+            assert_eq!(servers.throughput.len(), cases.len() * 2, "{servers:#?}");
+            for r in &servers.throughput {
+                assert!(r.ops_per_s.apache > 0.0 && r.ops_per_s.embedded > 0.0, "{r:?}");
+                assert!(r.ops_per_s.ratio > 0.0, "{r:?}");
+            }
+            let cpu = servers.cpu_us_per_request.expect("server CPU per request");
+            assert!(cpu.apache > 0.0, "{cpu:?}");
+            let start = servers.start.as_ref().expect("the starts");
+            assert!(
+                start.to_first_answer_ms.apache > 0.0 && start.to_first_answer_ms.embedded > 0.0
+            );
+            assert!(start.idle_rss_kb.apache > 0.0 && start.idle_rss_kb.embedded > 0.0);
+            assert_eq!(servers.million.len(), 2, "{servers:#?}");
+            for s in &servers.million {
+                assert!(s.rss_kb > 0 && s.creates_per_s > 0.0, "{s:?}");
+            }
+            assert!(servers.million.iter().any(|s| s.server == Server::Embedded));
+            assert!(servers.million_rss_kb().is_some());
+        }
+        None => eprintln!(
+            "\n*** SMOKE TEST: THE EMBEDDED SERVER COMPARISON WAS SKIPPED: {:?} ***\n",
+            report.skipped.get(harness::EMBEDDED_SKIP)
+        ),
     }
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&config.results).expect("the JSON"))

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use bytes::BytesMut;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, Interest, ReadHalf};
 use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedReadHalf;
 use tokio::sync::oneshot;
@@ -169,22 +169,37 @@ pub(crate) trait ReadSome {
 /// A plain connection: an empty `buf` is only allocated once bytes have
 /// arrived (readiness can be spurious), so an idle connection holds no
 /// read buffer.
+///
+/// A read that fills less than it asked for has drained the socket: its
+/// readiness is cleared then and there, so that the next read waits for
+/// new bytes instead of first asking the kernel again only to hear
+/// `WouldBlock` (one system call less per request when a client sends
+/// one request at a time). Bytes that arrive after the read raise a new
+/// readiness event, which the clearing does not lose.
 impl ReadSome for OwnedReadHalf {
     async fn read_some(&mut self, buf: &mut BytesMut) -> Option<usize> {
-        let reader = self;
+        let reader = &*self;
         loop {
             reader.readable().await.ok()?;
-            let read = if buf.capacity() > buf.len() {
-                // Room left, such as for the rest of a long frame.
-                reader.try_read_buf(buf)
-            } else {
-                let mut chunk = [0_u8; READ_CHUNK];
-                reader.try_read(&mut chunk).inspect(|&n| buf.extend_from_slice(&chunk[..n]))
-            };
-            match read {
-                Ok(n) => return Some(n),
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
-                Err(_) => return None,
+            let mut got = None;
+            let drained = reader.as_ref().try_io(Interest::READABLE, || {
+                let (n, asked) = if buf.capacity() > buf.len() {
+                    // Room left, such as for the rest of a long frame.
+                    let asked = buf.capacity() - buf.len();
+                    (reader.try_read_buf(buf)?, asked)
+                } else {
+                    let mut chunk = [0_u8; READ_CHUNK];
+                    let n = reader.try_read(&mut chunk)?;
+                    buf.extend_from_slice(&chunk[..n]);
+                    (n, READ_CHUNK)
+                };
+                got = Some(n);
+                if n > 0 && n < asked { Err(std::io::ErrorKind::WouldBlock.into()) } else { Ok(n) }
+            });
+            match (got, drained) {
+                (Some(n), _) => return Some(n),
+                (None, Err(e)) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+                (None, _) => return None,
             }
         }
     }
