@@ -244,3 +244,8 @@ pub use net::tls::{ClientAuth, Tls};
 pub use ports::Transport;
 pub use server::{BlockingServer, Server};
 pub use zoo_cfg::ZooCfg;
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
