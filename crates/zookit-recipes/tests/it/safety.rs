@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use zookit::{Client, ClientState};
 use zookit_recipes::{Election, LatchEvent, LeaderLatch, Lock, LockState, Semaphore};
-use zookit_testing::{Ensemble, Proxy, shared, unique_chroot};
+use zookit_testing::{Proxy, ServerKind, TestEnsemble, shared, unique_chroot};
 
 use crate::locks::{WAIT, bounded, children, clients, eventually, no_children_left};
 
@@ -121,7 +121,7 @@ async fn recover(client: &Client, err: &zookit_recipes::Error) {
 /// proxy (`solo`) in front of a follower for the one contender that can
 /// only reach the ensemble through it, and the contenders' clients.
 struct Chaos {
-    ensemble: Arc<Ensemble>,
+    ensemble: Arc<TestEnsemble>,
     proxies: Vec<Proxy>,
     solo: Proxy,
     chroot: String,
@@ -132,8 +132,10 @@ struct Chaos {
 
 impl Chaos {
     async fn start(name: &str) -> Chaos {
-        let ensemble =
-            tokio::task::spawn_blocking(|| Ensemble::start(3)).await.unwrap().expect("an ensemble");
+        let ensemble = tokio::task::spawn_blocking(|| zookit_testing::builder().members(3).start())
+            .await
+            .unwrap()
+            .expect("an ensemble");
         let ensemble = Arc::new(ensemble);
         let proxies: Vec<Proxy> =
             (0..3).map(|i| Proxy::start(ensemble.member_address(i)).unwrap()).collect();
@@ -244,8 +246,15 @@ impl Chaos {
             sleep(3500).await;
             proxy.pass();
         }
+        // The embedded server's simulated ensemble has no leader: its first
+        // member dies instead, and its clients fail over all the same.
         let ensemble = Arc::clone(&self.ensemble);
-        let leader = tokio::task::spawn_blocking(move || ensemble.leader()).await.unwrap();
+        let leader = tokio::task::spawn_blocking(move || match ensemble.kind() {
+            ServerKind::Apache => ensemble.leader(),
+            ServerKind::Embedded => Some(0),
+        })
+        .await
+        .unwrap();
         if let Some(leader) = leader {
             eprintln!("{}: killing the leader, member {leader}", self.chroot);
             let ensemble = Arc::clone(&self.ensemble);
