@@ -1,6 +1,6 @@
 //! Running one test body against either server: Apache ZooKeeper (a real
 //! [`Ensemble`]) or the embedded server (an [`EmbeddedEnsemble`]), through
-//! one API.
+//! one API, picked by the test or by [`ENV_TEST_SERVER`].
 
 use std::io;
 use std::net::SocketAddr;
@@ -9,6 +9,11 @@ use crate::embedded::{EmbeddedEnsemble, EmbeddedEnsembleBuilder};
 use crate::ensemble::{Ensemble, EnsembleBuilder};
 use crate::error::Result;
 use crate::tls::ServerTls;
+
+/// The environment variable that picks the server of [`shared()`](crate::shared),
+/// [`builder()`](crate::builder) and [`standalone()`](crate::standalone):
+/// `apache` (the default when unset) or `embedded`. See [`ServerKind::from_env`].
+pub const ENV_TEST_SERVER: &str = "ZOOKIT_TEST_SERVER";
 
 /// Which server a test runs against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -28,6 +33,35 @@ impl ServerKind {
         match self {
             ServerKind::Apache => "apache",
             ServerKind::Embedded => "embedded",
+        }
+    }
+
+    /// The kind [`ENV_TEST_SERVER`] (`ZOOKIT_TEST_SERVER`) names:
+    /// [`Apache`](Self::Apache) when it is unset or `apache`,
+    /// [`Embedded`](Self::Embedded) when it is `embedded`.
+    ///
+    /// ```no_run
+    /// // ZOOKIT_TEST_SERVER=embedded cargo test ...
+    /// let kind = zookit_testing::ServerKind::from_env();
+    /// let zk = kind.standalone().unwrap();
+    /// # let _ = zk;
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// On any other value (an empty one included), naming the variable and
+    /// the values it takes: a typo must not silently test the wrong server.
+    pub fn from_env() -> ServerKind {
+        match std::env::var_os(ENV_TEST_SERVER) {
+            None => ServerKind::Apache,
+            Some(value) => match value.to_str() {
+                Some("apache") => ServerKind::Apache,
+                Some("embedded") => ServerKind::Embedded,
+                _ => panic!(
+                    "{ENV_TEST_SERVER}={value:?} is not a test server: set it to \"apache\" \
+                     (Apache ZooKeeper, the default when unset) or \"embedded\" (zookit-server)"
+                ),
+            },
         }
     }
 
@@ -119,6 +153,47 @@ impl TestEnsemble {
         }
     }
 
+    /// The Apache ZooKeeper ensemble, if this is one.
+    pub fn as_apache(&self) -> Option<&Ensemble> {
+        match self {
+            TestEnsemble::Apache(e) => Some(e),
+            TestEnsemble::Embedded(_) => None,
+        }
+    }
+
+    /// The embedded ensemble, if this is one.
+    pub fn as_embedded(&self) -> Option<&EmbeddedEnsemble> {
+        match self {
+            TestEnsemble::Apache(_) => None,
+            TestEnsemble::Embedded(e) => Some(e),
+        }
+    }
+
+    /// Whether this is a single standalone server.
+    pub fn is_standalone(&self) -> bool {
+        either!(self, e => e.is_standalone())
+    }
+
+    /// The member leading the ensemble: for Apache ZooKeeper as
+    /// [`Ensemble::leader`] says (`None` when standalone or while electing);
+    /// always `None` for the embedded server, which has no leader.
+    pub fn leader(&self) -> Option<usize> {
+        match self {
+            TestEnsemble::Apache(e) => e.leader(),
+            TestEnsemble::Embedded(_) => None,
+        }
+    }
+
+    /// The client port of member `i`.
+    pub fn client_port(&self, i: usize) -> u16 {
+        either!(self, e => e.client_port(i))
+    }
+
+    /// Whether members have a TLS client port.
+    pub fn has_tls(&self) -> bool {
+        either!(self, e => e.has_tls())
+    }
+
     /// Number of members.
     pub fn len(&self) -> usize {
         either!(self, e => e.len())
@@ -178,12 +253,21 @@ impl TestEnsemble {
     pub fn restart(&self, i: usize) -> Result<()> {
         either!(self, e => e.restart(i))
     }
+
+    /// Starts stopped member `i` again without waiting until it serves.
+    pub fn start_member_no_wait(&self, i: usize) -> Result<()> {
+        either!(self, e => e.start_member_no_wait(i))
+    }
 }
 
 /// Runs a test body against both servers: for `fn name(kind: ServerKind)`
-/// (or `async fn`), generates a module `name` with the tests `apache` and
-/// `embedded`, each calling it with its [`ServerKind`]. Async bodies run
-/// under `#[tokio::test]` (the calling crate needs tokio).
+/// (or `async fn`), generates a module `name` with the tests `on_apache`
+/// and `on_embedded`, each calling it with its [`ServerKind`]. Async bodies
+/// run under `#[tokio::test]` (the calling crate needs tokio).
+///
+/// Such tests pick their server themselves, whatever
+/// [`ENV_TEST_SERVER`] says; `--skip ::on_apache --skip ::on_embedded`
+/// leaves them out of a pass that would only repeat them.
 ///
 /// ```no_run
 /// use zookit_testing::{ServerKind, on_both_servers};
@@ -206,12 +290,12 @@ macro_rules! on_both_servers {
     (async $name:ident) => {
         mod $name {
             #[tokio::test]
-            async fn apache() {
+            async fn on_apache() {
                 super::$name($crate::ServerKind::Apache).await
             }
 
             #[tokio::test]
-            async fn embedded() {
+            async fn on_embedded() {
                 super::$name($crate::ServerKind::Embedded).await
             }
         }
@@ -219,12 +303,12 @@ macro_rules! on_both_servers {
     ($name:ident) => {
         mod $name {
             #[test]
-            fn apache() {
+            fn on_apache() {
                 super::$name($crate::ServerKind::Apache)
             }
 
             #[test]
-            fn embedded() {
+            fn on_embedded() {
                 super::$name($crate::ServerKind::Embedded)
             }
         }

@@ -20,9 +20,32 @@
 //! # let _ = connect;
 //! ```
 //!
-//! # An own server or ensemble
+//! # Either server: `ZOOKIT_TEST_SERVER`
 //!
-//! Tests that stop, kill, restart or partition servers start their own:
+//! [`shared()`] is Apache ZooKeeper, or the embedded server when the
+//! environment says `ZOOKIT_TEST_SERVER=embedded` ([`ENV_TEST_SERVER`],
+//! [`ServerKind::from_env`]; `apache` or unset is Apache ZooKeeper, any
+//! other value panics). Tests that stop, kill or restart a server of their
+//! own take it from [`standalone()`] or [`builder()`], of the same kind, so
+//! one suite runs against either server:
+//!
+//! ```no_run
+//! # fn main() -> zookit_testing::Result<()> {
+//! let zk = zookit_testing::standalone()?; // ZOOKIT_TEST_SERVER's kind
+//! zk.stop(0)?;
+//! zk.restart(0)?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Tests that need a real quorum (elections, a leader, read-only mode,
+//! reconfiguration) use [`Ensemble`] explicitly, and [`shared_apache()`]
+//! is the shared Apache ZooKeeper server whatever the environment says.
+//!
+//! # An own Apache ZooKeeper server or ensemble
+//!
+//! Tests that stop, kill, restart or partition real ZooKeeper servers
+//! start their own:
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -87,7 +110,7 @@
 //!     zk.kill(1).unwrap();
 //!     // ... a client fails over ...
 //! }
-//! on_both_servers!(serves); // tests serves::apache and serves::embedded
+//! on_both_servers!(serves); // tests serves::on_apache and serves::on_embedded
 //! # fn main() {}
 //! ```
 //!
@@ -192,7 +215,7 @@ mod shared;
 pub mod tls;
 pub mod zc_zk;
 
-pub use choice::{ServerKind, TestEnsemble, TestEnsembleBuilder};
+pub use choice::{ENV_TEST_SERVER, ServerKind, TestEnsemble, TestEnsembleBuilder};
 pub use config::{DEFAULT_JVM_OPTIONS, ENV_CLASSPATH, ENV_JAVA, SUPER_DIGEST};
 pub use embedded::{EmbeddedEnsemble, EmbeddedEnsembleBuilder};
 pub use ensemble::{Ensemble, EnsembleBuilder};
@@ -200,7 +223,7 @@ pub use error::{Error, Result};
 pub use expire::expire_session;
 pub use four_letter::{four_letter_word, parse_mode};
 pub use proxy::Proxy;
-pub use shared::{shared, unique_chroot};
+pub use shared::{builder, shared, shared_apache, standalone, unique_chroot};
 pub use tls::{CertifiedKey, ClientAuth, ServerTls, TestPki};
 
 /// User name of the digest super user every server accepts.

@@ -474,6 +474,12 @@ impl StateChanges {
     pub async fn next(&mut self) -> Option<StateChange> {
         self.receiver.recv().await
     }
+
+    /// Drops the changes received so far: a reader about to look at the
+    /// tree (as the watch helpers do) has them covered by that read.
+    pub(crate) fn discard_received(&mut self) {
+        while self.receiver.try_recv().is_ok() {}
+    }
 }
 
 impl futures_core::Stream for StateChanges {

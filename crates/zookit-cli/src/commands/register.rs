@@ -12,6 +12,7 @@ use crate::signals::interrupted;
 /// Runs `register`: prints one line once registered, then waits.
 pub(crate) async fn run(ctx: &Context, args: RegisterArgs) -> Result<()> {
     let properties = parse_assignments(&args.properties)?;
+    let stop = interrupted();
     let zk = ctx.zk().await?;
     let real_path = zk.resolve(&args.path).await?;
     zk.register(&args.path, &args.address, None, properties).await?;
@@ -28,6 +29,6 @@ pub(crate) async fn run(ctx: &Context, args: RegisterArgs) -> Result<()> {
     if !ctx.out.quiet() {
         eprintln!("keeping the registration until interrupted (Ctrl-C)");
     }
-    interrupted().await;
+    stop.await;
     Ok(())
 }

@@ -108,6 +108,7 @@ fn builder(ctx: &Context, args: ServeArgs) -> Result<(ServerBuilder, bool)> {
 /// accepted, then serves until Ctrl-C or SIGTERM.
 pub(crate) async fn run(ctx: &Context, args: ServeArgs) -> Result<()> {
     let (builder, durable) = builder(ctx, args)?;
+    let stop = interrupted();
     let server = builder.start().await.map_err(server_error)?;
     let plain = server
         .client_ports()
@@ -136,7 +137,7 @@ pub(crate) async fn run(ctx: &Context, args: ServeArgs) -> Result<()> {
         eprintln!("serving {kept} until interrupted (Ctrl-C)");
     }
     tokio::select! {
-        _ = interrupted() => {}
+        () = stop => {}
         error = server.failed() => return Err(CliError::failed(error.to_string())),
     }
     server.shutdown().await;

@@ -30,8 +30,8 @@ pub(crate) async fn run(ctx: &Context, args: WatchArgs) -> Result<()> {
         true => Some(read_snapshot(ctx, client, &args.path).await?),
         false => None,
     };
-    ready(ctx, &format!("{}{}", args.path, if args.recursive { " and below" } else { "" }));
     let stop = interrupted();
+    ready(ctx, &format!("{}{}", args.path, if args.recursive { " and below" } else { "" }));
     tokio::pin!(stop);
     loop {
         tokio::select! {
@@ -94,8 +94,8 @@ async fn children(
         return Err(CliError::no_node("exists", path));
     }
     let mut updates = client.watch_children(path)?;
-    ready(ctx, &format!("the children of {path}"));
     let stop = interrupted();
+    ready(ctx, &format!("the children of {path}"));
     tokio::pin!(stop);
     loop {
         tokio::select! {

@@ -1,5 +1,7 @@
-//! End-to-end tests of the `zookit` binary against a real ZooKeeper (one
-//! shared server, a chroot per test): one binary, one module per subject.
+//! End-to-end tests of the `zookit` binary against a ZooKeeper server (one
+//! shared server, a chroot per test; Apache ZooKeeper, or the embedded
+//! server with `ZOOKIT_TEST_SERVER=embedded`): one binary, one module per
+//! subject.
 
 mod common;
 mod live;

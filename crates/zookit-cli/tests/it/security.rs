@@ -2,7 +2,7 @@
 
 use serde_json::json;
 use zookit::acl::make_digest_acl_credential;
-use zookit_testing::{ClientAuth, Ensemble, ServerTls, TestPki};
+use zookit_testing::{ClientAuth, ServerTls, TestPki};
 
 use crate::common::{chroot, write_file, zookit};
 
@@ -50,7 +50,7 @@ fn acls_and_digest_credentials() {
 #[test]
 fn tls_options() {
     let pki = TestPki::new("zookit-cli test CA");
-    let server = Ensemble::builder()
+    let server = zookit_testing::builder()
         .tls(ServerTls::from_pki(&pki).client_auth(ClientAuth::Need))
         .start()
         .expect("a TLS server");
@@ -105,10 +105,10 @@ fn tls_options() {
 
 #[test]
 fn sasl_credentials() {
-    let server = Ensemble::builder()
+    let server = zookit_testing::builder()
         .sasl_digest_users(&[("alice", "alice-secret")])
         .start()
-        .expect("Apache ZooKeeper with SASL users");
+        .expect("a server with SASL users");
     let zk = server.connect_string();
     let alice = ["--auth", "sasl:alice:alice-secret"];
     zookit(&zk, &["create", "/alice", "hers"]).ok();

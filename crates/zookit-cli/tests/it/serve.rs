@@ -185,25 +185,30 @@ fn serve_reads_a_zoo_cfg_and_options_override_it() {
     assert_eq!(server.interrupt(), 0);
 }
 
-#[test]
-fn serve_takes_the_zoo_cfg_zookit_testing_writes_for_apache() {
-    let cfg = zookit_testing::shared().member_dir(0).join("zoo.cfg");
-    let cfg = cfg.to_str().unwrap();
-    // Apache ZooKeeper holds its clientPort and its dataDir: --port 0
-    // and a --data-dir of the test's override them.
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().to_str().expect("a UTF-8 path");
-    let (server, lines) = serve_lines(&["--config", cfg, "--port", "0", "--data-dir", data], 1);
-    let warning = server.error_line();
-    assert!(
-        warning.contains("initLimit (line") && warning.contains("syncLimit (line"),
-        "{warning}"
-    );
-    assert!(!warning.contains("clientPort") && !warning.contains("4lw"), "{warning}");
-    let addr = lines[0].strip_prefix("listening on ").unwrap().to_owned();
-    zookit(&addr, &["create", "/from-zoo-cfg"]).ok();
-    assert!(zookit(&addr, &["four-letter", "conf"]).ok().contains("maxSessionTimeout=60000\n"));
-    assert_eq!(server.interrupt(), 0);
+// Reads the zoo.cfg zookit-testing writes for Apache ZooKeeper's JVM.
+mod apache_only {
+    use super::*;
+
+    #[test]
+    fn serve_takes_the_zoo_cfg_zookit_testing_writes_for_apache() {
+        let cfg = zookit_testing::shared_apache().member_dir(0).join("zoo.cfg");
+        let cfg = cfg.to_str().unwrap();
+        // Apache ZooKeeper holds its clientPort and its dataDir: --port 0
+        // and a --data-dir of the test's override them.
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().to_str().expect("a UTF-8 path");
+        let (server, lines) = serve_lines(&["--config", cfg, "--port", "0", "--data-dir", data], 1);
+        let warning = server.error_line();
+        assert!(
+            warning.contains("initLimit (line") && warning.contains("syncLimit (line"),
+            "{warning}"
+        );
+        assert!(!warning.contains("clientPort") && !warning.contains("4lw"), "{warning}");
+        let addr = lines[0].strip_prefix("listening on ").unwrap().to_owned();
+        zookit(&addr, &["create", "/from-zoo-cfg"]).ok();
+        assert!(zookit(&addr, &["four-letter", "conf"]).ok().contains("maxSessionTimeout=60000\n"));
+        assert_eq!(server.interrupt(), 0);
+    }
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! Integration tests of zookit-recipes against real Apache ZooKeeper.
+//! Integration tests of zookit-recipes against Apache ZooKeeper, or the
+//! embedded server with `ZOOKIT_TEST_SERVER=embedded`.
 
 mod barriers;
 mod counter;

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use zookit::{Client, ClientState};
 use zookit_recipes::{Election, LatchEvent, LeaderLatch, Lock, LockState, Semaphore};
-use zookit_testing::{Ensemble, Proxy, shared, unique_chroot};
+use zookit_testing::{Proxy, ServerKind, TestEnsemble, shared, unique_chroot};
 
 use crate::locks::{WAIT, bounded, children, clients, eventually, no_children_left};
 
@@ -146,7 +146,7 @@ async fn recover(client: &Client, err: &zookit_recipes::Error) {
 /// proxy (`solo`) in front of a follower for the one contender that can
 /// only reach the ensemble through it, and the contenders' clients.
 struct Chaos {
-    ensemble: Arc<Ensemble>,
+    ensemble: Arc<TestEnsemble>,
     proxies: Vec<Proxy>,
     solo: Proxy,
     chroot: String,
@@ -157,14 +157,16 @@ struct Chaos {
 
 impl Chaos {
     async fn start(name: &str) -> Chaos {
-        let ensemble =
-            tokio::task::spawn_blocking(|| Ensemble::start(3)).await.unwrap().expect("an ensemble");
+        let ensemble = tokio::task::spawn_blocking(|| zookit_testing::builder().members(3).start())
+            .await
+            .unwrap()
+            .expect("an ensemble");
         let ensemble = Arc::new(ensemble);
         let proxies: Vec<Proxy> =
             (0..3).map(|i| Proxy::start(ensemble.member_address(i)).unwrap()).collect();
         let leader = {
             let ensemble = Arc::clone(&ensemble);
-            tokio::task::spawn_blocking(move || ensemble.leader()).await.unwrap()
+            tokio::task::spawn_blocking(move || leader_of(&ensemble)).await.unwrap()
         };
         let follower = (0..3).find(|&i| Some(i) != leader).unwrap();
         let solo = Proxy::start(ensemble.member_address(follower)).unwrap();
@@ -360,9 +362,8 @@ impl Chaos {
         let deadline = Instant::now() + WAIT;
         loop {
             let ensemble = Arc::clone(&self.ensemble);
-            if let Some(leader) =
-                tokio::task::spawn_blocking(move || ensemble.leader()).await.unwrap()
-            {
+            let leader = tokio::task::spawn_blocking(move || leader_of(&ensemble));
+            if let Some(leader) = leader.await.unwrap() {
                 return leader;
             }
             assert!(Instant::now() < deadline, "{}: no leader within {WAIT:?}", self.chroot);
@@ -383,6 +384,16 @@ impl Chaos {
             .await;
         }
         no_children_left(&self.observer, path).await;
+    }
+}
+
+/// The member to kill as the leader: Apache ZooKeeper's leader (`None`
+/// while electing). The embedded server's simulated ensemble has none: its
+/// first member stands in, and its clients fail over all the same.
+fn leader_of(ensemble: &TestEnsemble) -> Option<usize> {
+    match ensemble.kind() {
+        ServerKind::Apache => ensemble.leader(),
+        ServerKind::Embedded => Some(0),
     }
 }
 

@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use zookit_testing::{Ensemble, shared};
+use zookit_testing::{Ensemble, shared_apache};
 
 use crate::{TestResult, eventually};
 
@@ -24,7 +24,7 @@ fn child_process() {
     let owned;
     let zk = if how == "exit" {
         // The shared server is never dropped: exactly this case.
-        shared()
+        shared_apache()
     } else {
         owned = Ensemble::standalone().expect("start a server");
         &owned

@@ -37,6 +37,10 @@ pub(crate) async fn watch_children(
             return Ok(());
         }
         let Some(strong) = client.upgrade() else { return Ok(()) };
+        // A reconnect from before this read is covered by it: left in
+        // `changes`, it would read again at once and report a later change
+        // without its event.
+        changes.discard_received();
         let read = strong.get_children_watch(&path).await;
         drop(strong);
         let (mut children, _, watch) = match read {

@@ -69,6 +69,10 @@ pub(crate) async fn watch_data(
             return Ok(());
         }
         let Some(strong) = client.upgrade() else { return Ok(()) };
+        // A reconnect from before this read is covered by it: left in
+        // `changes`, it would read again at once and report a later change
+        // without its event.
+        changes.discard_received();
         let read = read(&strong, &path).await;
         drop(strong);
         let (data, stat, watch) = match read {

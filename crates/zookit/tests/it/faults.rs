@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use zookit::{Client, ClientState, EventType, KeeperState, State};
-use zookit_testing::{Ensemble, Proxy, shared, unique_chroot};
+use zookit_testing::{Proxy, shared, unique_chroot};
 
 use crate::common::bounded;
 use crate::states::wait_for_state;
@@ -178,7 +178,7 @@ async fn a_connected_client_is_expired_for_real() {
 
 #[tokio::test]
 async fn a_server_restart_keeps_the_session() {
-    let zk_server = Ensemble::standalone().unwrap();
+    let zk_server = zookit_testing::standalone().unwrap();
     let zk = Client::connect(zk_server.connect_string()).await.unwrap();
     zk.create("/eph", "still here").ephemeral().await.unwrap();
     let session = zk.client_id().unwrap().0;

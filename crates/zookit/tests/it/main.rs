@@ -1,5 +1,7 @@
-//! Integration tests of the zookit client against real Apache ZooKeeper
-//! servers started by zookit-testing.
+//! Integration tests of the zookit client against servers started by
+//! zookit-testing: Apache ZooKeeper, or the embedded server with
+//! `ZOOKIT_TEST_SERVER=embedded` (tests needing a real quorum are
+//! `apache_only`).
 
 mod admin;
 mod auth_acl;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use zookit::{Client, ClientState, EventType, WatchedEvent};
-use zookit_testing::{Ensemble, Proxy, shared, unique_chroot};
+use zookit_testing::{Proxy, shared, unique_chroot};
 
 use crate::common::{bounded, init_logging};
 use crate::states::wait_for_state;
@@ -403,7 +403,7 @@ async fn patient_children_returns_once_the_children_settle_and_signals_later_cha
 #[tokio::test]
 async fn no_change_is_missed_and_none_reported_twice_across_a_server_restart() {
     init_logging();
-    let server = Ensemble::standalone().unwrap();
+    let server = zookit_testing::standalone().unwrap();
     let proxy = Proxy::start(server.member_address(0)).unwrap();
     let zk = Client::connect(proxy.addr().to_string()).await.unwrap();
     zk.create("/n", "0").await.unwrap();

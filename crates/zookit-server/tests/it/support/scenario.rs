@@ -440,7 +440,7 @@ pub(crate) fn differential_at(
         });
         let _one_at_a_time =
             apache.is_none().then(|| APACHE.lock().unwrap_or_else(|e| e.into_inner()));
-        let addr = apache.unwrap_or_else(|| zookit_testing::shared().member_address(0));
+        let addr = apache.unwrap_or_else(|| zookit_testing::shared_apache().member_address(0));
         let mut theirs = Scenario::new(addr, prefix.clone());
         scenario(&mut theirs);
         let theirs = theirs.finish();
