@@ -15,8 +15,17 @@ use crate::common::{bounded, client};
 /// stall otherwise; far above the pacing pause.
 const PROMPT: Duration = Duration::from_secs(5);
 
+/// Held by each test of this module: one deep pipeline at a time. Their
+/// thousands of requests would otherwise share the CPU (and, with the
+/// embedded server, the server's threads in this process) with one
+/// another, and a client starved of CPU finds replies waiting at the end of
+/// every pause, as if the server kept up: pacing would rightly go on, and
+/// the slow-server test could not see what it is about.
+static ONE_PIPELINE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test]
 async fn a_deep_pipeline_of_tiny_replies_is_not_held_back() {
+    let _one_at_a_time = ONE_PIPELINE_AT_A_TIME.lock().await;
     let zk = Client::builder(shared().connect_string_with_chroot(&unique_chroot("tiny")))
         .session_timeout(Duration::from_secs(30))
         .connect()
@@ -46,6 +55,7 @@ async fn a_deep_pipeline_of_tiny_replies_is_not_held_back() {
 
 #[tokio::test]
 async fn every_reply_of_a_deep_pipeline_reaches_its_request() {
+    let _one_at_a_time = ONE_PIPELINE_AT_A_TIME.lock().await;
     let zk = client("deep").await;
     for node in 0..50 {
         zk.create(&format!("/n{node}"), format!("value {node}")).await.unwrap();
@@ -71,6 +81,7 @@ async fn every_reply_of_a_deep_pipeline_reaches_its_request() {
 
 #[tokio::test]
 async fn a_cut_in_a_deep_pipeline_fails_only_what_was_in_flight() {
+    let _one_at_a_time = ONE_PIPELINE_AT_A_TIME.lock().await;
     let proxy = Proxy::start(shared().member_address(0)).unwrap();
     let chroot = unique_chroot("deep-cut");
     let direct = Client::connect(shared().connect_string_with_chroot(&chroot)).await.unwrap();
@@ -143,6 +154,7 @@ impl Write for DebugLog {
 
 #[tokio::test]
 async fn reads_are_not_paced_while_the_server_is_slower_than_the_pause() {
+    let _one_at_a_time = ONE_PIPELINE_AT_A_TIME.lock().await;
     let log = DebugLog::default();
     let _capture = log.capture();
     let proxy = Proxy::start(shared().member_address(0)).unwrap();
