@@ -1,0 +1,3 @@
+//! `zookit-soak`: see the library's documentation.
+
+fn main() {}
