@@ -130,6 +130,8 @@ pub struct Holding {
     /// To (released, suspended, lost, the lease's end, or the process's
     /// end).
     pub to: u64,
+    /// Whether it ended with a release.
+    pub released: bool,
 }
 
 /// Every holding in the histories; `process_end` gives when each process
@@ -139,15 +141,15 @@ pub fn holdings(histories: &[ProcessHistory], process_end: &HashMap<String, u64>
     for history in histories {
         let last = history.entries.iter().map(entry_time).max().unwrap_or(0);
         let end = process_end.get(&history.process).copied().unwrap_or(last).max(last);
-        let mut ended: HashMap<u64, u64> = HashMap::new();
+        let mut ended: HashMap<u64, (u64, bool)> = HashMap::new();
         for entry in &history.entries {
-            if let Entry::Ended { hold, time, .. } = entry {
-                ended.insert(*hold, *time);
+            if let Entry::Ended { hold, time, why } = entry {
+                ended.insert(*hold, (*time, why == "released"));
             }
         }
         for entry in &history.entries {
             if let Entry::Acquired { hold, time, kind, resource, holder, limit, until } = entry {
-                let mut to = ended.get(hold).copied().unwrap_or(end);
+                let (mut to, released) = ended.get(hold).copied().unwrap_or((end, false));
                 if let Some(until) = until {
                     to = to.min(*until);
                 }
@@ -158,11 +160,30 @@ pub fn holdings(histories: &[ProcessHistory], process_end: &HashMap<String, u64>
                     limit: *limit,
                     from: *time,
                     to,
+                    released,
                 });
             }
         }
     }
+    end_renewals_at_release(&mut all);
     all
+}
+
+/// A lease renewed (obtained again by its holder) and then released is
+/// given up at the release: the earlier obtainments end there too.
+fn end_renewals_at_release(all: &mut [Holding]) {
+    let releases: Vec<(String, String, String, u64, u64)> = all
+        .iter()
+        .filter(|h| h.released)
+        .map(|h| (h.kind.clone(), h.resource.clone(), h.holder.clone(), h.from, h.to))
+        .collect();
+    for (kind, resource, holder, from, to) in releases {
+        for h in all.iter_mut() {
+            if h.kind == kind && h.resource == resource && h.holder == holder && h.from <= from && h.to > to {
+                h.to = to;
+            }
+        }
+    }
 }
 
 /// Check 2: never more holders at once than a resource allows (different
@@ -433,7 +454,38 @@ mod tests {
             limit,
             from,
             to,
+            released: false,
         }
+    }
+
+    #[test]
+    fn a_release_ends_the_renewals_before_it() {
+        // Seed 1 on the embedded server: a holder renewed a lease twice,
+        // released it, and another obtained it before the first
+        // obtainment's end. Not an overlap.
+        let entry = |e: &str| serde_json::from_str::<Entry>(e).unwrap();
+        let acquired = |hold, time, holder: &str, until| {
+            entry(&format!(
+                r#"{{"entry":"acquired","hold":{hold},"time":{time},"kind":"lease","resource":"/l","holder":"{holder}","limit":1,"until":{until}}}"#
+            ))
+        };
+        let first = ProcessHistory {
+            process: "w2-0".into(),
+            entries: vec![
+                acquired(0, 0, "w2", 2000),
+                acquired(1, 500, "w2", 2000),
+                entry(r#"{"entry":"ended","hold":1,"time":800,"why":"released"}"#),
+            ],
+        };
+        let second =
+            ProcessHistory { process: "w1-0".into(), entries: vec![acquired(0, 900, "w1", 3000)] };
+        let ends = HashMap::from([("w1-0".to_string(), 5000), ("w2-0".to_string(), 5000)]);
+        let holdings = holdings(&[first, second], &ends);
+        assert_eq!(exclusion(&holdings), Vec::<String>::new());
+        // Without the release, the two overlap.
+        let mut unreleased = holdings.clone();
+        unreleased[0].to = 2000;
+        assert_eq!(exclusion(&unreleased).len(), 1);
     }
 
     #[test]
