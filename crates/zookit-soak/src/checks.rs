@@ -69,20 +69,23 @@ fn is_bad_version(outcome: &Outcome) -> bool {
     matches!(outcome, Outcome::Fail { error } if error.contains("BadVersion") || error.contains("bad version"))
 }
 
-/// Check 1: each register's history is linearizable (registers start at
-/// version 0 with value `initial`).
+/// Check 1: each register's writes and synced reads are linearizable
+/// (registers start at version 0 with value `initial`); plain reads keep
+/// ZooKeeper's promise for them ([`plain_reads`]).
 pub fn registers(ops: &[Operation<'_>], initial: &str) -> (usize, Vec<String>) {
     let mut per_register: BTreeMap<&str, Vec<Op>> = BTreeMap::new();
     let mut checked = 0;
     for op in ops {
         let (register, kind) = match op.call {
-            Call::Read { register } => match op.completion {
+            Call::Read { synced: false, .. } => continue,
+            Call::Read { register, .. } => match op.completion {
                 Some((_, Outcome::Ok { read: Some((version, value)), .. })) => {
                     (register, Kind::Read(State { version: *version, value: value.clone() }))
                 }
                 _ => continue,
             },
-            Call::Cas { register, expect, value } | Call::Multi { register, expect, value, .. } => {
+            Call::Cas { register, expect, value, .. }
+            | Call::Multi { register, expect, value, .. } => {
                 match op.completion {
                     Some((_, outcome)) if is_bad_version(outcome) => {
                         (register, Kind::Refused { expect: *expect })
@@ -109,6 +112,71 @@ pub fn registers(ops: &[Operation<'_>], initial: &str) -> (usize, Vec<String>) {
                 "{register}: not linearizable at {} (possible states before: {:?})",
                 violation.op, violation.possible_states
             ));
+        }
+    }
+    let (plain, more) = plain_reads(ops, initial);
+    anomalies.extend(more);
+    (checked + plain, anomalies)
+}
+
+/// ZooKeeper serves a plain read from the member the client is connected
+/// to, which may lag behind the leader: such reads are not linearizable.
+/// What ZooKeeper does promise them is checked: each read returns a state
+/// the register really had (the initial one, or one a write that was not
+/// refused made), not one written after the read returned, and never an
+/// older one than its client already saw (by a read, or its own write).
+pub fn plain_reads(ops: &[Operation<'_>], initial: &str) -> (usize, Vec<String>) {
+    let mut made: HashMap<(&str, i32, &str), u64> = HashMap::new();
+    for op in ops {
+        if let Call::Cas { register, expect, value, .. }
+        | Call::Multi { register, expect, value, .. } = op.call
+        {
+            if !op.refused() {
+                made.insert((register.as_str(), expect + 1, value.as_str()), op.invoke);
+            }
+        }
+    }
+    let mut anomalies = Vec::new();
+    let mut checked = 0;
+    // (process, client, register) -> the newest version it saw.
+    let mut seen: HashMap<(&str, &str, &str), i32> = HashMap::new();
+    for op in ops {
+        match op.call {
+            Call::Read { register, client, .. } => {
+                let Some((ret, Outcome::Ok { read: Some((version, value)), .. })) = op.completion
+                else {
+                    continue;
+                };
+                checked += 1;
+                let key = (op.process, client.as_str(), register.as_str());
+                let real = (*version == 0 && value == initial)
+                    || made
+                        .get(&(register.as_str(), *version, value.as_str()))
+                        .is_some_and(|&w| w <= ret);
+                if !real {
+                    anomalies.push(format!(
+                        "{register}: {} {client} read version {version} {value:?}, which no write made before the read returned",
+                        op.process
+                    ));
+                }
+                let newest = seen.entry(key).or_insert(*version);
+                if *version < *newest {
+                    anomalies.push(format!(
+                        "{register}: {} {client} read version {version} after seeing {newest}",
+                        op.process
+                    ));
+                }
+                *newest = (*newest).max(*version);
+            }
+            Call::Cas { register, expect, client, .. }
+            | Call::Multi { register, expect, client, .. }
+                if op.succeeded() =>
+            {
+                let newest =
+                    seen.entry((op.process, client.as_str(), register.as_str())).or_insert(0);
+                *newest = (*newest).max(expect + 1);
+            }
+            _ => {}
         }
     }
     (checked, anomalies)
@@ -179,7 +247,12 @@ fn end_renewals_at_release(all: &mut [Holding]) {
         .collect();
     for (kind, resource, holder, from, to) in releases {
         for h in all.iter_mut() {
-            if h.kind == kind && h.resource == resource && h.holder == holder && h.from <= from && h.to > to {
+            if h.kind == kind
+                && h.resource == resource
+                && h.holder == holder
+                && h.from <= from
+                && h.to > to
+            {
                 h.to = to;
             }
         }
@@ -486,6 +559,40 @@ mod tests {
         let mut unreleased = holdings.clone();
         unreleased[0].to = 2000;
         assert_eq!(exclusion(&unreleased).len(), 1);
+    }
+
+    #[test]
+    fn plain_reads_may_lag_but_not_go_back_or_invent() {
+        let read = |client: &str| Call::Read {
+            register: "/r".into(),
+            synced: false,
+            client: client.into(),
+        };
+        let write =
+            Call::Cas { register: "/r".into(), expect: 0, value: "a".into(), client: "x".into() };
+        let (read_x, read_y) = (read("x"), read("y"));
+        let ok = Outcome::Ok { read: None, path: None };
+        let saw = |v: i32, value: &str| Outcome::Ok { read: Some((v, value.into())), path: None };
+        let (old, new, invented) = (saw(0, "init"), saw(1, "a"), saw(1, "zzz"));
+        let op = |call, invoke, outcome| Operation {
+            process: "p",
+            invoke,
+            bound: 100,
+            call,
+            completion: Some((invoke + 1, outcome)),
+        };
+        // y lags behind x's write: fine for a plain read.
+        let lagging = [op(&write, 0, &ok), op(&read_y, 5, &old)];
+        assert_eq!(plain_reads(&lagging, "init").1, Vec::<String>::new());
+        // x reads older than its own write: back in time.
+        let back = [op(&write, 0, &ok), op(&read_x, 5, &old)];
+        assert_eq!(plain_reads(&back, "init").1.len(), 1);
+        // y saw the new state, then the old one.
+        let back = [op(&write, 0, &ok), op(&read_y, 5, &new), op(&read_y, 7, &old)];
+        assert_eq!(plain_reads(&back, "init").1.len(), 1);
+        // A value nobody wrote, and one read before its write.
+        assert_eq!(plain_reads(&[op(&read_y, 5, &invented)], "init").1.len(), 1);
+        assert_eq!(plain_reads(&[op(&read_y, 0, &new), op(&write, 5, &ok)], "init").1.len(), 1);
     }
 
     #[test]

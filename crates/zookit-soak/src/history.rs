@@ -20,10 +20,16 @@ pub fn now_us() -> u64 {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "call", rename_all = "snake_case")]
 pub enum Call {
-    /// A read of a register.
+    /// A read of a register: ZooKeeper's plain read (served by whichever
+    /// member the client is connected to, possibly behind), or with
+    /// `synced`, a sync then the read (up to date as of the sync).
     Read {
         /// The register's path.
         register: String,
+        /// Whether a sync came first.
+        synced: bool,
+        /// The client that read (within its process).
+        client: String,
     },
     /// A set of a register with an expected version (a compare-and-set).
     Cas {
@@ -33,6 +39,8 @@ pub enum Call {
         expect: i32,
         /// The value written (unique in the run).
         value: String,
+        /// The client that wrote (within its process).
+        client: String,
     },
     /// A transaction: check and set a register, and create `node`.
     Multi {
@@ -42,8 +50,10 @@ pub enum Call {
         expect: i32,
         /// The value written (unique in the run).
         value: String,
-        /// The node created (a sequential node's prefix).
+        /// The node created.
         node: String,
+        /// The client that wrote (within its process).
+        client: String,
     },
     /// A create.
     Create {
@@ -70,7 +80,8 @@ impl Call {
     /// The kind of the call, for counting.
     pub fn kind(&self) -> String {
         match self {
-            Call::Read { .. } => "read".into(),
+            Call::Read { synced: false, .. } => "read".into(),
+            Call::Read { synced: true, .. } => "sync_read".into(),
             Call::Cas { .. } => "cas".into(),
             Call::Multi { .. } => "multi".into(),
             Call::Create { sequential, ephemeral, .. } => match (sequential, ephemeral) {

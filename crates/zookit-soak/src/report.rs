@@ -10,7 +10,7 @@ use crate::checks::RssFigures;
 
 /// The checks, in the order of the issue.
 pub const CHECKS: [&str; 6] =
-    ["linearizable", "exclusion", "creates", "watches", "bounds", "memory"];
+    ["registers", "exclusion", "creates", "watches", "bounds", "memory"];
 
 /// What a soak did and found.
 #[derive(Clone, Debug, Default, Serialize)]

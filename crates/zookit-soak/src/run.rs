@@ -142,7 +142,7 @@ fn check(
 
     let (register_ops, anomalies) = checks::registers(&ops, INITIAL);
     report.checked.insert("register operations".into(), register_ops);
-    report.add_anomalies("linearizable", anomalies);
+    report.add_anomalies("registers", anomalies);
 
     let holdings = checks::holdings(histories, &workers.ended);
     report.checked.insert("holdings".into(), holdings.len());

@@ -11,6 +11,11 @@ use zookit_soak::history::Call;
 use super::recorder::{Seen, definite, nothing};
 use super::{Conn, Ctx, OP_BOUND, REGISTERS, recover_blocking};
 
+/// The share of reads that sync first (and so are checked for
+/// linearizability; plain reads are checked for what ZooKeeper promises
+/// them: a real state, never older than the client saw).
+const SYNCED_READS: f64 = 0.3;
+
 fn seen_read((data, stat): &(bytes::Bytes, zookit::Stat)) -> Seen {
     Seen { read: Some((stat.version, String::from_utf8_lossy(data).into_owned())), path: None }
 }
@@ -40,10 +45,18 @@ impl From<&zookit::Error> for MultiFailure {
 pub(crate) async fn cas(ctx: Arc<Ctx>, conn: Arc<Conn>, task: u64, multi: bool) {
     let mut rng = ctx.rng(task);
     let zk = &conn.zk;
+    let client = format!("task{task}");
     while ctx.running() {
         let register = ctx.path(&format!("reg/r{}", rng.random_range(0..REGISTERS)));
-        let call = Call::Read { register: register.clone() };
-        let read = ctx.rec.op(call, OP_BOUND, zk.get(&register), definite, seen_read).await;
+        let synced = rng.random_bool(SYNCED_READS);
+        let call = Call::Read { register: register.clone(), synced, client: client.clone() };
+        let get = async {
+            if synced {
+                zk.sync(&register).await?;
+            }
+            zk.get(&register).await
+        };
+        let read = ctx.rec.op(call, OP_BOUND, get, definite, seen_read).await;
         let version = match read {
             Some(Ok((_, stat))) => stat.version,
             _ => {
@@ -60,6 +73,7 @@ pub(crate) async fn cas(ctx: Arc<Ctx>, conn: Arc<Conn>, task: u64, multi: bool) 
                     expect: version,
                     value: value.clone(),
                     node: node.clone(),
+                    client: client.clone(),
                 };
                 let txn = async {
                     let results = zk
@@ -78,8 +92,12 @@ pub(crate) async fn cas(ctx: Arc<Ctx>, conn: Arc<Conn>, task: u64, multi: bool) 
                 let result = ctx.rec.op(call, OP_BOUND, txn, |e| e.definite, nothing).await;
                 !matches!(result, Some(Ok(())) | Some(Err(MultiFailure { definite: true, .. })))
             } else {
-                let call =
-                    Call::Cas { register: register.clone(), expect: version, value: value.clone() };
+                let call = Call::Cas {
+                    register: register.clone(),
+                    expect: version,
+                    value: value.clone(),
+                    client: client.clone(),
+                };
                 let set = zk.set(&register, &value).version(version);
                 let result = ctx.rec.op(call, OP_BOUND, set.into_future(), definite, nothing).await;
                 !matches!(result, Some(Ok(_))) && !matches!(&result, Some(Err(e)) if definite(e))
@@ -95,10 +113,18 @@ pub(crate) async fn cas(ctx: Arc<Ctx>, conn: Arc<Conn>, task: u64, multi: bool) 
 /// The same on the blocking client.
 pub(crate) fn cas_blocking(ctx: &Ctx, zk: &zookit::blocking::Client, task: u64) {
     let mut rng = ctx.rng(task);
+    let client = format!("task{task}");
     while ctx.running() {
         let register = ctx.path(&format!("reg/r{}", rng.random_range(0..REGISTERS)));
-        let call = Call::Read { register: register.clone() };
-        let read = ctx.rec.op_blocking(call, OP_BOUND, || zk.get(&register), definite, seen_read);
+        let synced = rng.random_bool(SYNCED_READS);
+        let call = Call::Read { register: register.clone(), synced, client: client.clone() };
+        let get = || {
+            if synced {
+                zk.sync(&register)?;
+            }
+            zk.get(&register)
+        };
+        let read = ctx.rec.op_blocking(call, OP_BOUND, get, definite, seen_read);
         let Ok((_, stat)) = read else {
             recover_blocking(zk);
             continue;
@@ -109,6 +135,7 @@ pub(crate) fn cas_blocking(ctx: &Ctx, zk: &zookit::blocking::Client, task: u64) 
                 register: register.clone(),
                 expect: stat.version,
                 value: value.clone(),
+                client: client.clone(),
             };
             let set = || zk.set_with(&register, &value).version(stat.version).send();
             if let Err(e) = ctx.rec.op_blocking(call, OP_BOUND, set, definite, nothing) {
