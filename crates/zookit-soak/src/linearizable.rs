@@ -331,9 +331,8 @@ mod tests {
     fn many_concurrent_writers_stay_tractable() {
         // 8 clients, each doing read-then-CAS rounds that overlap.
         let mut ops = Vec::new();
-        let mut version = 0;
         for round in 0..500u64 {
-            let t = round * 100;
+            let (t, version) = (round * 100, round as i32);
             for c in 0..8u64 {
                 ops.push(read(t + c, t + 50 + c, version, &format!("v{version}")));
             }
@@ -345,7 +344,6 @@ mod tests {
                     ops.push(refused(t + 60 + c, t + 90 + c, version));
                 }
             }
-            version += 1;
         }
         let initial = st(0, "v0");
         let verdict = check(initial, &ops);

@@ -9,8 +9,7 @@ use serde::Serialize;
 use crate::checks::RssFigures;
 
 /// The checks, in the order of the issue.
-pub const CHECKS: [&str; 6] =
-    ["registers", "exclusion", "creates", "watches", "bounds", "memory"];
+pub const CHECKS: [&str; 6] = ["registers", "exclusion", "creates", "watches", "bounds", "memory"];
 
 /// What a soak did and found.
 #[derive(Clone, Debug, Default, Serialize)]

@@ -17,7 +17,7 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The servers and their proxies.
 pub(crate) enum Servers {
-    Apache { ensemble: Ensemble, proxies: Vec<Proxy> },
+    Apache { ensemble: Box<Ensemble>, proxies: Vec<Proxy> },
     Embedded { server: Mutex<EmbeddedProcess>, proxies: Vec<Proxy> },
 }
 
@@ -97,7 +97,7 @@ impl Servers {
         let proxies = (0..3)
             .map(|i| Proxy::start(ensemble.member_address(i)).map_err(|e| e.to_string()))
             .collect::<Result<_, _>>()?;
-        Ok(Servers::Apache { ensemble, proxies })
+        Ok(Servers::Apache { ensemble: Box::new(ensemble), proxies })
     }
 
     pub(crate) fn embedded(zookit: &Path, dir: &Path) -> Result<Self, String> {

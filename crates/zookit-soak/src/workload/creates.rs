@@ -15,8 +15,8 @@ pub(crate) const SEQUENTIAL_PARENTS: usize = 4;
 /// Ephemeral nodes a worker keeps at most.
 const EPHEMERALS: usize = 8;
 
-fn seen_path(path: &String) -> Seen {
-    Seen { read: None, path: Some(path.clone()) }
+fn seen_path<P: AsRef<str>>(path: &P) -> Seen {
+    Seen { read: None, path: Some(path.as_ref().to_owned()) }
 }
 
 pub(crate) async fn run(ctx: Arc<Ctx>, conn: Arc<Conn>, task: u64) {
