@@ -96,14 +96,16 @@ pub(crate) fn run(
                 }
             }
             5 => expire_one(servers, sessions, rng, log),
-            _ => {
-                let w = rng.random_range(0..workers.len());
+            // Worker 0 is never killed: its memory spans the whole run.
+            _ if workers.len() > 1 => {
+                let w = rng.random_range(1..workers.len());
                 let name = workers.kill(w);
                 let pause = millis(rng, 0, 2000);
                 log.record("worker_kill9", format!("{name}, respawned after {pause:?}"));
                 std::thread::sleep(pause);
                 workers.respawn(w);
             }
+            _ => {}
         }
     }
 }
