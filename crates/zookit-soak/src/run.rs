@@ -140,8 +140,9 @@ fn check(
     report.operations = operations;
     report.indeterminate = ops.iter().filter(|op| op.indeterminate()).count();
 
-    let (register_ops, anomalies) = checks::registers(&ops, INITIAL);
-    report.checked.insert("register operations".into(), register_ops);
+    let (linearized, reads, anomalies) = checks::registers(&ops, INITIAL);
+    report.checked.insert("register operations, linearizability".into(), linearized);
+    report.checked.insert("register reads, read rules".into(), reads);
     report.add_anomalies("registers", anomalies);
 
     let holdings = checks::holdings(histories, &workers.ended);
