@@ -201,32 +201,50 @@ async fn work(ctx: Arc<Ctx>, args: WorkerArgs) {
         ("w3".to_string(), w3.zk.clone()),
         ("blocking".to_string(), blocking.async_client().clone()),
     ];
+    // SOAK_ONLY=registers,creates,... runs only those groups (to find
+    // which one a finding comes from); all by default.
+    let only = std::env::var("SOAK_ONLY").ok();
+    let on = |group: &str| only.as_deref().is_none_or(|o| o.split(',').any(|g| g == group));
     let mut tasks = tokio::task::JoinSet::new();
     tasks.spawn(publish_sessions(ctx.clone(), args.dir.join("sessions"), sessions));
     tasks.spawn(memory::sample(ctx.clone()));
-    tasks.spawn(registers::cas(ctx.clone(), a.clone(), 1, false));
-    tasks.spawn(registers::cas(ctx.clone(), b.clone(), 2, true));
-    tasks.spawn(creates::run(ctx.clone(), a.clone(), 3));
-    tasks.spawn(holds::lock(ctx.clone(), a.clone(), 4));
-    tasks.spawn(holds::semaphore(ctx.clone(), a.clone(), 5));
-    tasks.spawn(holds::semaphore(ctx.clone(), b.clone(), 6));
-    tasks.spawn(holds::lease(ctx.clone(), b.clone(), 7));
-    tasks.spawn(registry::run(ctx.clone(), b.clone(), 8));
-    tasks.spawn(watches::one_shot(ctx.clone(), w1.clone(), 9));
-    tasks.spawn(watches::persistent(ctx.clone(), w2.clone(), 10, false));
-    tasks.spawn(watches::persistent(ctx.clone(), w3.clone(), 11, true));
-    let cache = tree::start(ctx.clone(), w3.clone(), a.clone()).await;
-    tasks.spawn(tree::mutate(ctx.clone(), a.clone(), 12));
-    let threads = vec![
-        {
-            let (ctx, zk) = (ctx.clone(), blocking.clone());
-            std::thread::spawn(move || registers::cas_blocking(&ctx, &zk, 13))
-        },
-        {
-            let (ctx, zk) = (ctx.clone(), blocking.clone());
-            std::thread::spawn(move || holds::lock_blocking(&ctx, &zk, 14))
-        },
-    ];
+    if on("registers") {
+        tasks.spawn(registers::cas(ctx.clone(), a.clone(), 1, false));
+        tasks.spawn(registers::cas(ctx.clone(), b.clone(), 2, true));
+    }
+    if on("creates") {
+        tasks.spawn(creates::run(ctx.clone(), a.clone(), 3));
+    }
+    if on("locks") {
+        tasks.spawn(holds::lock(ctx.clone(), a.clone(), 4));
+    }
+    if on("semaphores") {
+        tasks.spawn(holds::semaphore(ctx.clone(), a.clone(), 5));
+        tasks.spawn(holds::semaphore(ctx.clone(), b.clone(), 6));
+    }
+    if on("leases") {
+        tasks.spawn(holds::lease(ctx.clone(), b.clone(), 7));
+    }
+    if on("registry") {
+        tasks.spawn(registry::run(ctx.clone(), b.clone(), 8));
+    }
+    if on("watches") {
+        tasks.spawn(watches::one_shot(ctx.clone(), w1.clone(), 9));
+        tasks.spawn(watches::persistent(ctx.clone(), w2.clone(), 10, false));
+        tasks.spawn(watches::persistent(ctx.clone(), w3.clone(), 11, true));
+    }
+    let cache =
+        if on("tree") { tree::start(ctx.clone(), w3.clone(), a.clone()).await } else { None };
+    if on("tree") {
+        tasks.spawn(tree::mutate(ctx.clone(), a.clone(), 12));
+    }
+    let mut threads = Vec::new();
+    if on("blocking") {
+        let (cas_ctx, cas_zk) = (ctx.clone(), blocking.clone());
+        threads.push(std::thread::spawn(move || registers::cas_blocking(&cas_ctx, &cas_zk, 13)));
+        let (lock_ctx, lock_zk) = (ctx.clone(), blocking.clone());
+        threads.push(std::thread::spawn(move || holds::lock_blocking(&lock_ctx, &lock_zk, 14)));
+    }
     let stop_file = args.dir.join("stop");
     while !stop_file.exists() {
         tokio::time::sleep(Duration::from_millis(200)).await;
