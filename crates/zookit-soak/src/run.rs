@@ -106,7 +106,13 @@ async fn prepare(hosts: &str) -> Result<(), String> {
 /// The children of the parents check 3 looks at.
 async fn final_children(hosts: &str) -> Result<FinalChildren, String> {
     let read = async {
-        let zk = Client::builder(hosts).session_timeout(SESSION_TIMEOUT).connect().await?;
+        // Long runs leave more children under `multi` than a default
+        // frame allows (seed 32: 1,070,147 bytes).
+        let zk = Client::builder(hosts)
+            .session_timeout(SESSION_TIMEOUT)
+            .max_frame_len(64 << 20)
+            .connect()
+            .await?;
         let mut parents: Vec<String> =
             (0..crate::workload::SEQUENTIAL_PARENTS).map(|p| format!("{ROOT}/seq/p{p}")).collect();
         parents.push(format!("{ROOT}/multi"));
