@@ -260,12 +260,13 @@ impl TreeCache {
     /// The cache's events, as a stream. The first stream taken begins at
     /// the start (unless [`TreeCacheBuilder::events_from_start`] is off):
     /// a `NodeAdded` for each node of the initial load, then `Initialized`.
-    /// Taken after `Initialized`, it then gets the changes since folded
-    /// into the nodes: one `NodeAdded` per node added or changed, with its
-    /// current data, nothing for a node removed since, and no connection
-    /// events (so a cache nobody streams stays as big as its subtree);
-    /// from then on, every event. Later streams begin now. Every stream
-    /// ends when the cache closes.
+    /// Taken after `Initialized`, it gets the changes since folded into
+    /// those events (so a cache nobody streams stays as big as its
+    /// subtree): each `NodeAdded` carries the node's current data, nodes
+    /// removed since are left out, nodes added since follow `Initialized`,
+    /// and connection events before it was taken are not kept; from then
+    /// on, every event. Later streams begin now. Every stream ends when the
+    /// cache closes.
     pub fn events(&self) -> TreeEvents {
         self.shared.bus.subscribe()
     }
