@@ -39,9 +39,28 @@ pub struct Report {
 }
 
 impl Report {
-    /// Whether every check found nothing.
+    /// Whether every check found nothing, and had something to check.
     pub fn passed(&self) -> bool {
-        self.anomalies.values().all(|&n| n == 0)
+        self.anomalies.values().all(|&n| n == 0) && self.unexercised().is_empty()
+    }
+
+    /// What the run left unexercised: no fault, a check with nothing to
+    /// check, no worker's memory judged. A run with any of these proves
+    /// nothing about it, so it does not pass.
+    pub fn unexercised(&self) -> Vec<String> {
+        let mut missing = Vec::new();
+        if self.faults.values().sum::<usize>() == 0 {
+            missing.push("faults".to_string());
+        }
+        for (what, &n) in &self.checked {
+            if n == 0 {
+                missing.push(what.clone());
+            }
+        }
+        if self.memory.is_empty() {
+            missing.push("memory".to_string());
+        }
+        missing
     }
 
     /// Records the anomalies of `check`, keeping the first few described.
@@ -80,7 +99,48 @@ impl Report {
         for d in &self.details {
             let _ = writeln!(out, "  ! {d}");
         }
+        for what in self.unexercised() {
+            let _ = writeln!(out, "  ! nothing exercised: {what}");
+        }
         let _ = writeln!(out, "{}", if self.passed() { "PASSED" } else { "FAILED" });
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exercised() -> Report {
+        let mut report = Report::default();
+        report.faults.insert("proxy_cut".into(), 1);
+        report.checked.insert("holdings".into(), 3);
+        report.memory.push(RssFigures { process: "w0-0".into(), first_kib: 1, last_kib: 1 });
+        for check in CHECKS {
+            report.anomalies.insert(check.into(), 0);
+        }
+        report
+    }
+
+    #[test]
+    fn a_run_passes_with_no_anomaly_and_everything_exercised() {
+        assert!(exercised().passed());
+        let mut anomaly = exercised();
+        anomaly.add_anomalies("exclusion", vec!["two holders".into()]);
+        assert!(!anomaly.passed());
+        assert!(anomaly.text().contains("[exclusion] two holders"));
+    }
+
+    #[test]
+    fn a_run_that_exercised_nothing_fails() {
+        let mut no_faults = exercised();
+        no_faults.faults.clear();
+        assert_eq!(no_faults.unexercised(), ["faults"]);
+        assert!(!no_faults.passed());
+        let mut unchecked = exercised();
+        unchecked.checked.insert("watch checks".into(), 0);
+        unchecked.memory.clear();
+        assert_eq!(unchecked.unexercised(), ["watch checks", "memory"]);
+        assert!(unchecked.text().contains("nothing exercised: watch checks"));
     }
 }
